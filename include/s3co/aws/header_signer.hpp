@@ -1,0 +1,178 @@
+// SigV4 header signing for S3 requests: the Authorization, x-amz-date,
+// x-amz-content-sha256 and (temporary credentials) x-amz-security-token
+// headers that botocore's S3SigV4Auth computes for the same request.
+//
+// The caller gives the already-encoded path and a query built with
+// `canonical_query_string`, which is both the signed form and a valid URL
+// query, so the request line and the signature cannot disagree. Like the
+// presigner, a header_signer is not synchronised: one per thread.
+#pragma once
+
+#include <algorithm>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3co/aws/amz_time.hpp"
+#include "s3co/aws/credentials.hpp"
+#include "s3co/aws/http_method.hpp"
+#include "s3co/aws/region.hpp"
+#include "s3co/aws/sha256.hpp"
+#include "s3co/aws/signing_key.hpp"
+#include "s3co/aws/uri_encoding.hpp"
+
+namespace s3co::aws {
+
+inline constexpr std::string_view unsigned_payload = "UNSIGNED-PAYLOAD";
+inline constexpr std::string_view empty_payload_sha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+struct query_parameter {
+  std::string name;   // raw
+  std::string value;  // raw; empty for a bare flag such as `uploads`
+};
+
+// Encodes and sorts the parameters: `a=1&b=&c=x%2Fy`.
+std::string canonical_query_string(std::vector<query_parameter> parameters);
+
+struct http_header {
+  std::string name;
+  std::string value;
+};
+
+struct header_signing_input {
+  http_method method = http_method::get;
+  std::string_view authority;        // the Host header
+  std::string_view encoded_path;     // e.g. "/bucket/key%20name"
+  std::string_view canonical_query;  // from canonical_query_string, or empty
+  std::span<const http_header> headers;  // further headers to sign (content-type, range, ...)
+  std::string_view payload_sha256 = unsigned_payload;  // hex digest or UNSIGNED-PAYLOAD
+  time_point at;
+};
+
+struct signature_headers {
+  std::string authorization;
+  std::string amz_date;
+  std::string content_sha256;
+  std::string security_token;  // empty unless the credentials carry one
+};
+
+class header_signer {
+ public:
+  header_signer(credentials creds, std::string region);
+
+  signature_headers sign(const header_signing_input& input);
+
+ private:
+  signing_key_cache keys_;
+  std::string session_token_;
+};
+
+// ---------------------------------------------------------------------------
+
+namespace detail {
+
+// Header values are trimmed and inner runs of spaces collapsed, as SigV4 says.
+inline void append_canonical_header_value(std::string& out, std::string_view value) {
+  bool pending_space = false;
+  bool started = false;
+  for (const char c : value) {
+    if (c == ' ' || c == '\t') {
+      pending_space = started;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    started = true;
+    out.push_back(c);
+  }
+}
+
+}  // namespace detail
+
+inline std::string canonical_query_string(std::vector<query_parameter> parameters) {
+  for (auto& parameter : parameters) {
+    parameter.name = uri_encoded(parameter.name);
+    parameter.value = uri_encoded(parameter.value);
+  }
+  std::sort(parameters.begin(), parameters.end(), [](const query_parameter& a, const query_parameter& b) {
+    return a.name != b.name ? a.name < b.name : a.value < b.value;
+  });
+  std::string query;
+  for (const auto& parameter : parameters) {
+    if (!query.empty()) query.push_back('&');
+    query.append(parameter.name).append("=").append(parameter.value);
+  }
+  return query;
+}
+
+inline header_signer::header_signer(credentials creds, std::string region)
+    : keys_(creds.access_key_id, creds.secret_access_key, std::move(region), "s3"),
+      session_token_(creds.session_token) {
+  validate_credentials(creds, "signer credentials");
+  validate_region(keys_.region(), "region");
+}
+
+inline signature_headers header_signer::sign(const header_signing_input& input) {
+  const amz_timestamp timestamp(input.at);
+  const scoped_signing_key& key = keys_.for_date(timestamp.date());
+
+  signature_headers result;
+  result.amz_date = timestamp.text();
+  result.content_sha256 = input.payload_sha256;
+  result.security_token = session_token_;
+
+  std::vector<http_header> headers;
+  headers.reserve(input.headers.size() + 4);
+  headers.push_back({"host", std::string(input.authority)});
+  headers.push_back({"x-amz-content-sha256", result.content_sha256});
+  headers.push_back({"x-amz-date", result.amz_date});
+  if (!session_token_.empty()) headers.push_back({"x-amz-security-token", session_token_});
+  for (const auto& header : input.headers) {
+    headers.push_back({detail::lower_ascii(header.name), header.value});
+  }
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const http_header& a, const http_header& b) { return a.name < b.name; });
+
+  std::string canonical_headers;
+  std::string signed_header_names;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const bool continues_previous = i > 0 && headers[i].name == headers[i - 1].name;
+    if (continues_previous) {
+      // Repeated headers join with ',' on one canonical line.
+      canonical_headers.back() = ',';
+    } else {
+      canonical_headers.append(headers[i].name).push_back(':');
+      if (!signed_header_names.empty()) signed_header_names.push_back(';');
+      signed_header_names.append(headers[i].name);
+    }
+    detail::append_canonical_header_value(canonical_headers, headers[i].value);
+    canonical_headers.push_back('\n');
+  }
+
+  sha256 canonical_request;
+  canonical_request.update(method_name(input.method))
+      .update("\n")
+      .update(input.encoded_path)
+      .update("\n")
+      .update(input.canonical_query)
+      .update("\n")
+      .update(canonical_headers)
+      .update("\n")
+      .update(signed_header_names)
+      .update("\n")
+      .update(input.payload_sha256);
+
+  result.authorization.reserve(200);
+  result.authorization.append(sigv4_algorithm)
+      .append(" Credential=")
+      .append(key.credential)
+      .append(", SignedHeaders=")
+      .append(signed_header_names)
+      .append(", Signature=");
+  append_signature(result.authorization, key, timestamp, canonical_request.finish());
+  return result;
+}
+
+}  // namespace s3co::aws
