@@ -28,6 +28,10 @@ class amz_timestamp {
 // or names an impossible date or time.
 std::optional<time_point> parse_amz_timestamp(std::string_view text) noexcept;
 
+// Parses an HTTP date (RFC 7231 IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`),
+// as servers send in `Date`; nullopt for anything else.
+std::optional<time_point> parse_http_date(std::string_view text) noexcept;
+
 // ---------------------------------------------------------------------------
 
 namespace detail {
@@ -80,6 +84,28 @@ inline std::optional<time_point> parse_amz_timestamp(std::string_view text) noex
   const year_month_day ymd{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
                            std::chrono::day{*day}};
   if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  return time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
+}
+
+inline std::optional<time_point> parse_http_date(std::string_view text) noexcept {
+  using namespace std::chrono;
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const auto month_at = months.find(text.substr(8, 3));
+  if (month_at == std::string_view::npos || month_at % 3 != 0) return std::nullopt;
+  const auto day = detail::read_digits(text.substr(5, 2));
+  const auto year = detail::read_digits(text.substr(12, 4));
+  const auto hour = detail::read_digits(text.substr(17, 2));
+  const auto minute = detail::read_digits(text.substr(20, 2));
+  const auto second = detail::read_digits(text.substr(23, 2));
+  if (!day || !year || !hour || !minute || !second) return std::nullopt;
+  const year_month_day ymd{std::chrono::year{static_cast<int>(*year)},
+                           std::chrono::month{static_cast<unsigned>(month_at / 3 + 1)}, std::chrono::day{*day}};
+  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
   return time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
 }
 

@@ -1,0 +1,184 @@
+// ListObjectsV2: one page parsed in place, and a paginator over all pages.
+//
+// Every request asks for `encoding-type=url` so that keys XML 1.0 cannot
+// carry (control characters) arrive intact; fields are decoded only when the
+// response says <EncodingType>url</EncodingType>, accepting both `+` (AWS)
+// and `%20` (radosgw) for a space. The continuation token is opaque and never
+// decoded. A malformed or truncated body, or IsTruncated=true without a
+// NextContinuationToken, is a malformed_response: never a silently short
+// listing.
+//
+// The paginator owns its request and refers to the client, which must
+// outlive it. `next()` is not reentrant: one page at a time.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <pugixml.hpp>
+
+#include "s3co/aws/config_error.hpp"
+#include "s3co/aws/uri_encoding.hpp"
+#include "s3co/s3/client.hpp"
+#include "s3co/s3/error.hpp"
+
+namespace s3co::s3 {
+
+struct list_request {
+  std::string bucket;
+  std::string prefix;
+  std::string start_after;
+  std::string delimiter;
+  int max_keys = 1000;  // 1..1000
+  std::string continuation_token;
+};
+
+// Throws aws::config_error naming the field.
+void validate(const list_request& request);
+
+struct object_summary {
+  std::string key;
+  std::uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;  // ISO 8601, as S3 sends it
+};
+
+struct list_page {
+  std::vector<object_summary> objects;
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_continuation_token;
+  std::size_t response_bytes = 0;
+};
+
+// Parses a ListObjectsV2 body; `body` is modified (parsed in place).
+// `operation` names the request in errors.
+list_page parse_list_objects_v2(std::string& body, std::string_view operation);
+
+template <RequestSender Sender>
+class list_paginator {
+ public:
+  list_paginator(client<Sender>& s3, list_request request);
+
+  // The next page, or nullopt after the last one.
+  boost::asio::awaitable<std::optional<list_page>> next();
+
+  int pages() const noexcept { return pages_; }
+  bool done() const noexcept { return done_; }
+
+ private:
+  client<Sender>& s3_;
+  list_request request_;
+  int pages_ = 0;
+  bool done_ = false;
+};
+
+// ---------------------------------------------------------------------------
+
+namespace detail {
+
+inline std::string decoded_field(const char* text, bool url_encoded, std::string_view operation) {
+  if (!url_encoded) return text;
+  auto decoded = aws::uri_decoded(text, aws::plus_handling::space);
+  if (!decoded) throw malformed_response(std::string(operation) + ": a field is not valid URL encoding");
+  return std::move(*decoded);
+}
+
+}  // namespace detail
+
+inline void validate(const list_request& request) {
+  if (request.bucket.empty()) throw aws::config_error("bucket", "must not be empty");
+  if (request.max_keys < 1 || request.max_keys > 1000) {
+    throw aws::config_error("max_keys", std::to_string(request.max_keys) + " is outside 1..1000");
+  }
+}
+
+inline list_page parse_list_objects_v2(std::string& body, std::string_view operation) {
+  list_page page;
+  page.response_bytes = body.size();
+  pugi::xml_document document;
+  const pugi::xml_node root = detail::parse_xml_root(document, body, "ListBucketResult", operation);
+  const bool url_encoded = std::string_view(root.child_value("EncodingType")) == "url";
+
+  const pugi::xml_node truncated = root.child("IsTruncated");
+  const std::string_view truncated_text = truncated.child_value();
+  if (!truncated || (truncated_text != "true" && truncated_text != "false")) {
+    throw malformed_response(std::string(operation) + ": response has no valid <IsTruncated>");
+  }
+  page.is_truncated = truncated_text == "true";
+  if (page.is_truncated) {
+    page.next_continuation_token = root.child_value("NextContinuationToken");
+    if (page.next_continuation_token.empty()) {
+      throw malformed_response(std::string(operation) + ": IsTruncated is true but NextContinuationToken is missing");
+    }
+  }
+
+  for (const pugi::xml_node contents : root.children("Contents")) {
+    object_summary object;
+    const pugi::xml_node key = contents.child("Key");
+    if (!key) throw malformed_response(std::string(operation) + ": an object has no <Key>");
+    object.key = detail::decoded_field(key.child_value(), url_encoded, operation);
+    const std::string_view size = contents.child_value("Size");
+    const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), object.size);
+    if (size.empty() || error != std::errc{} || end != size.data() + size.size()) {
+      throw malformed_response(std::string(operation) + ": an object has no valid <Size>");
+    }
+    object.etag = contents.child_value("ETag");
+    object.last_modified = contents.child_value("LastModified");
+    page.objects.push_back(std::move(object));
+  }
+  for (const pugi::xml_node prefix : root.children("CommonPrefixes")) {
+    page.common_prefixes.push_back(detail::decoded_field(prefix.child_value("Prefix"), url_encoded, operation));
+  }
+  // KeyCount, when present, must agree: a body cut short at a tag boundary
+  // could otherwise still parse.
+  if (const pugi::xml_node count = root.child("KeyCount")) {
+    const std::string_view text = count.child_value();
+    std::size_t expected = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), expected);
+    if (error != std::errc{} || end != text.data() + text.size() ||
+        expected != page.objects.size() + page.common_prefixes.size()) {
+      throw malformed_response(std::string(operation) + ": KeyCount " + std::string(text) + " does not match the " +
+                               std::to_string(page.objects.size() + page.common_prefixes.size()) + " entries");
+    }
+  }
+  return page;
+}
+
+template <RequestSender Sender>
+list_paginator<Sender>::list_paginator(client<Sender>& s3, list_request request)
+    : s3_(s3), request_(std::move(request)) {
+  validate(request_);
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<std::optional<list_page>> list_paginator<Sender>::next() {
+  if (done_) co_return std::nullopt;
+  std::vector<aws::query_parameter> query{{"list-type", "2"},
+                                          {"encoding-type", "url"},
+                                          {"max-keys", std::to_string(request_.max_keys)}};
+  if (!request_.prefix.empty()) query.push_back({"prefix", request_.prefix});
+  if (!request_.delimiter.empty()) query.push_back({"delimiter", request_.delimiter});
+  if (!request_.start_after.empty()) query.push_back({"start-after", request_.start_after});
+  if (!request_.continuation_token.empty()) query.push_back({"continuation-token", request_.continuation_token});
+  http::response response = co_await s3_.send(s3_.make_request(aws::http_method::get, request_.bucket, {}, std::move(query)));
+  const std::string operation = "ListObjectsV2 " + request_.bucket + " page " + std::to_string(pages_ + 1);
+  list_page page = parse_list_objects_v2(response.body, operation);
+  ++pages_;
+  if (page.is_truncated) {
+    if (page.next_continuation_token == request_.continuation_token) {
+      throw malformed_response(operation + ": the continuation token did not advance");
+    }
+    request_.continuation_token = page.next_continuation_token;
+  } else {
+    done_ = true;
+  }
+  co_return page;
+}
+
+}  // namespace s3co::s3

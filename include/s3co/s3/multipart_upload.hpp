@@ -1,0 +1,287 @@
+// A streaming upload: bytes go in as they are produced; S3 receives them as
+// a multipart upload whose parts are sent concurrently, or as one PutObject
+// when everything fits in a single part.
+//
+// - Parts are `part_size` bytes (8 MiB by default; S3's minimum is 5 MiB, the
+//   last part may be smaller) and at most 10,000; at most
+//   `max_parts_in_flight` are uploading at once, so memory stays within
+//   (max_parts_in_flight + 1) * part_size whatever the total size.
+// - complete() sends the last part, waits for all, and completes the upload
+//   with the ETags in part order.
+// - On any failure of write() or complete(), the upload is aborted (after the
+//   parts in flight have finished) and the error rethrown. A stream destroyed
+//   without complete() or abort() aborts its upload in the background, so
+//   nothing half-written stays behind.
+//
+// Ownership: the stream refers to its client, which must outlive it and any
+// background abort. One writer at a time: write() and complete() must not
+// overlap. The stream models sinks' AsyncByteSink.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "s3co/aws/config_error.hpp"
+#include "s3co/s3/client.hpp"
+
+namespace s3co::s3 {
+
+inline constexpr std::size_t min_part_size = 5 * 1024 * 1024;
+inline constexpr int max_parts = 10'000;
+
+struct multipart_options {
+  std::size_t part_size = 8 * 1024 * 1024;
+  std::size_t max_parts_in_flight = 4;
+  std::string content_type;
+};
+
+// Throws aws::config_error naming the field.
+void validate(const multipart_options& options);
+
+struct upload_summary {
+  std::string etag;  // may be empty (radosgw sends none for multipart uploads)
+  std::uint64_t bytes = 0;
+  int parts = 0;     // 0 when sent as a single PutObject
+  bool multipart = false;
+};
+
+template <RequestSender Sender>
+class multipart_upload_stream {
+ public:
+  multipart_upload_stream(client<Sender>& s3, std::string bucket, std::string key, multipart_options options = {});
+  ~multipart_upload_stream();
+
+  multipart_upload_stream(const multipart_upload_stream&) = delete;
+  multipart_upload_stream& operator=(const multipart_upload_stream&) = delete;
+
+  boost::asio::awaitable<void> write(std::string_view bytes);
+  boost::asio::awaitable<upload_summary> complete();
+  boost::asio::awaitable<void> abort();
+
+  std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+  int parts_started() const noexcept { return next_part_ - 1; }
+  const std::string& upload_id() const noexcept { return upload_id_; }
+
+ private:
+  struct part_outcome {
+    int part_number = 0;
+    std::string etag;
+    std::exception_ptr error;
+  };
+  using outcome_channel =
+      boost::asio::experimental::concurrent_channel<void(boost::system::error_code, part_outcome)>;
+
+  // What outlives the stream: parts in flight report here, and a background
+  // abort waits here for them.
+  struct in_flight_parts {
+    in_flight_parts(boost::asio::any_io_executor executor, std::size_t capacity) : outcomes(executor, capacity) {}
+    outcome_channel outcomes;
+    std::size_t count = 0;
+  };
+
+  enum class state { open, completed, aborted, failed };
+
+  boost::asio::awaitable<void> ship_part();
+  boost::asio::awaitable<void> collect_one();
+  boost::asio::awaitable<void> collect_all();
+  void ensure_open(const char* operation) const;
+  static boost::asio::awaitable<void> drain_and_abort(client<Sender>& s3, std::shared_ptr<in_flight_parts> parts,
+                                                      std::string bucket, std::string key, std::string upload_id);
+
+  client<Sender>& s3_;
+  std::string bucket_;
+  std::string key_;
+  multipart_options options_;
+  std::string buffer_;
+  std::string upload_id_;
+  std::shared_ptr<in_flight_parts> in_flight_;
+  std::vector<std::string> etags_;
+  std::exception_ptr first_error_;
+  std::uint64_t bytes_written_ = 0;
+  int next_part_ = 1;
+  state state_ = state::open;
+};
+
+// ---------------------------------------------------------------------------
+
+inline void validate(const multipart_options& options) {
+  if (options.part_size < min_part_size) {
+    throw aws::config_error("part_size", std::to_string(options.part_size) + " is below S3's minimum of 5 MiB");
+  }
+  if (options.part_size > 5ull * 1024 * 1024 * 1024) {
+    throw aws::config_error("part_size", std::to_string(options.part_size) + " is above S3's maximum of 5 GiB");
+  }
+  if (options.max_parts_in_flight < 1) throw aws::config_error("max_parts_in_flight", "must be at least 1");
+}
+
+template <RequestSender Sender>
+multipart_upload_stream<Sender>::multipart_upload_stream(client<Sender>& s3, std::string bucket, std::string key,
+                                                         multipart_options options)
+    : s3_(s3), bucket_(std::move(bucket)), key_(std::move(key)), options_(std::move(options)) {
+  validate(options_);
+  if (key_.empty()) throw aws::config_error("key", "must not be empty");
+}
+
+template <RequestSender Sender>
+multipart_upload_stream<Sender>::~multipart_upload_stream() {
+  if (upload_id_.empty() || state_ != state::open) return;  // failures abort before they rethrow
+  try {
+    boost::asio::co_spawn(in_flight_->outcomes.get_executor(),
+                          drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_), boost::asio::detached);
+  } catch (...) {
+    // Nothing more can be done from a destructor; the upload stays listed.
+  }
+}
+
+template <RequestSender Sender>
+void multipart_upload_stream<Sender>::ensure_open(const char* operation) const {
+  if (state_ != state::open) {
+    throw std::logic_error(std::string("multipart upload of ") + key_ + ": " + operation +
+                           " after the stream was completed, aborted or failed");
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::write(std::string_view bytes) {
+  ensure_open("write");
+  std::exception_ptr failure;
+  try {
+    while (!bytes.empty()) {
+      // A full buffer ships only once more bytes arrive: an upload of
+      // exactly one part stays a single PutObject.
+      if (buffer_.size() == options_.part_size) co_await ship_part();
+      if (buffer_.capacity() < options_.part_size) buffer_.reserve(options_.part_size);
+      const std::size_t take = std::min(options_.part_size - buffer_.size(), bytes.size());
+      buffer_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      bytes_written_ += take;
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    state_ = state::failed;
+    co_await boost::asio::this_coro::reset_cancellation_state();
+    if (!upload_id_.empty()) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+    std::rethrow_exception(failure);
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
+  if (upload_id_.empty()) {
+    const auto executor = co_await boost::asio::this_coro::executor;
+    in_flight_ = std::make_shared<in_flight_parts>(executor, options_.max_parts_in_flight);
+    upload_id_ = co_await s3_.create_multipart_upload(bucket_, key_, options_.content_type);
+  }
+  if (next_part_ > max_parts) {
+    throw std::length_error("multipart upload of " + key_ + " needs more than 10,000 parts of " +
+                            std::to_string(options_.part_size) + " bytes: raise part_size");
+  }
+  while (in_flight_->count >= options_.max_parts_in_flight) co_await collect_one();
+  if (first_error_) std::rethrow_exception(first_error_);
+
+  const int part_number = next_part_++;
+  etags_.resize(static_cast<std::size_t>(part_number));
+  ++in_flight_->count;
+  std::string body = std::exchange(buffer_, std::string());
+  auto report = [parts = in_flight_, part_number](std::exception_ptr error, std::string etag) {
+    parts->outcomes.try_send(boost::system::error_code(), part_outcome{part_number, std::move(etag), error});
+  };
+  boost::asio::co_spawn(in_flight_->outcomes.get_executor(),
+                        s3_.upload_part(bucket_, key_, upload_id_, part_number, std::move(body)), std::move(report));
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::collect_one() {
+  part_outcome outcome = co_await in_flight_->outcomes.async_receive(boost::asio::use_awaitable);
+  --in_flight_->count;
+  if (outcome.error) {
+    if (!first_error_) first_error_ = outcome.error;
+  } else {
+    etags_[static_cast<std::size_t>(outcome.part_number - 1)] = std::move(outcome.etag);
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::collect_all() {
+  while (in_flight_->count > 0) co_await collect_one();
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<upload_summary> multipart_upload_stream<Sender>::complete() {
+  ensure_open("complete");
+  std::exception_ptr failure;
+  upload_summary summary;
+  summary.bytes = bytes_written_;
+  try {
+    if (upload_id_.empty()) {
+      put_options put;
+      put.content_type = options_.content_type;
+      const put_result result = co_await s3_.put_object(bucket_, key_, std::exchange(buffer_, std::string()), put);
+      summary.etag = result.etag;
+    } else {
+      if (!buffer_.empty()) co_await ship_part();
+      co_await collect_all();
+      if (first_error_) std::rethrow_exception(first_error_);
+      std::vector<completed_part> parts;
+      parts.reserve(etags_.size());
+      for (std::size_t i = 0; i < etags_.size(); ++i) parts.push_back({static_cast<int>(i + 1), std::move(etags_[i])});
+      const put_result result = co_await s3_.complete_multipart_upload(bucket_, key_, upload_id_, std::move(parts));
+      summary.etag = result.etag;
+      summary.parts = next_part_ - 1;
+      summary.multipart = true;
+    }
+    state_ = state::completed;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    state_ = state::failed;
+    co_await boost::asio::this_coro::reset_cancellation_state();
+    if (!upload_id_.empty()) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+    std::rethrow_exception(failure);
+  }
+  co_return summary;
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort() {
+  if (state_ == state::completed || state_ == state::aborted) co_return;
+  const bool started = !upload_id_.empty() && state_ == state::open;
+  state_ = state::aborted;
+  buffer_.clear();
+  if (started) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::drain_and_abort(client<Sender>& s3,
+                                                                             std::shared_ptr<in_flight_parts> parts,
+                                                                             std::string bucket, std::string key,
+                                                                             std::string upload_id) {
+  // Parts still uploading would otherwise land after the abort and stay.
+  while (parts->count > 0) {
+    co_await parts->outcomes.async_receive(boost::asio::use_awaitable);
+    --parts->count;
+  }
+  try {
+    co_await s3.abort_multipart_upload(std::move(bucket), std::move(key), std::move(upload_id));
+  } catch (const s3_error& error) {
+    if (error.code() != "NoSuchUpload") throw;  // already gone is what we wanted
+  }
+}
+
+}  // namespace s3co::s3

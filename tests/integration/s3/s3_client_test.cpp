@@ -1,0 +1,216 @@
+// The S3 layer against radosgw, through the real Beast client.
+#include "s3co/http/client.hpp"
+#include "s3co/s3/client.hpp"
+#include "s3co/s3/list_objects.hpp"
+#include "s3co/s3/multipart_upload.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+
+#include "../../support/concurrently.hpp"
+#include "../../support/run_async.hpp"
+#include "../../support/s3_server_env.hpp"
+#include "../../support/temp_file.hpp"
+#include "../../support/tricky_keys.hpp"
+
+using namespace s3co;
+using boost::asio::awaitable;
+using s3co::testing::run_async;
+
+namespace {
+
+struct connection {
+  s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
+  boost::asio::io_context context;
+  http::client transport{context.get_executor()};
+  s3::client<http::client> s3{transport, env.credentials, env.region, env.endpoint};
+
+  std::string new_bucket(const std::string& stem) {
+    std::string bucket = s3co::testing::unique_bucket(stem);
+    run_async(context, s3.create_bucket(bucket));
+    return bucket;
+  }
+
+  std::vector<std::string> list_all(s3::list_request request) {
+    return run_async(context, [&]() -> awaitable<std::vector<std::string>> {
+      s3::list_paginator pages(s3, request);
+      std::vector<std::string> keys;
+      while (auto page = co_await pages.next()) {
+        for (auto& object : page->objects) keys.push_back(std::move(object.key));
+        for (auto& prefix : page->common_prefixes) keys.push_back("prefix:" + prefix);
+      }
+      co_return keys;
+    }());
+  }
+};
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 random(seed);
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(random() & 0xff);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("2,500 tricky keys list back exactly, at page sizes 1, 7 and 1000", "[s3][list]") {
+  connection c;
+  const std::string bucket = c.new_bucket("list-tricky");
+  std::set<std::string> keys;
+  for (auto& key : s3co::testing::tricky_keys(2300, 17)) keys.insert(std::move(key));
+  for (const char* special : {"ctl\x01" "char", "ctl\x1f/unit", "xml<>&'\"special", "<Key>fake</Key>", "+plus+",
+                              "percent%41", "./dot", "../dotdot", "/", "a/./b/../c"}) {
+    keys.insert(special);
+  }
+  for (int i = 0; keys.size() < 2500; ++i) keys.insert("thousand/" + std::string(990, 'k') + std::to_string(i));
+  const std::vector<std::string> expected(keys.begin(), keys.end());
+
+  run_async(c.context, s3co::testing::concurrently(expected.size(), 32, [&](std::size_t i) -> awaitable<void> {
+    co_await c.s3.put_object(bucket, expected[i], "body of object " + std::to_string(i));
+  }));
+
+  for (const int page_size : {1000, 7, 1}) {
+    INFO("page size " << page_size);
+    const auto listed = c.list_all({bucket, "", "", "", page_size, ""});
+    CHECK(listed.size() == expected.size());
+    CHECK(listed == expected);
+  }
+}
+
+TEST_CASE("prefix, delimiter and start-after", "[s3][list]") {
+  connection c;
+  const std::string bucket = c.new_bucket("list-delimiter");
+  const std::vector<std::string> keys{"2026/04/a.pdf", "2026/04/b.pdf", "2026/04/sub dir/c.pdf",
+                                      "2026/04/sub dir/d.pdf", "2026/05/e.pdf", "other.txt"};
+  run_async(c.context, s3co::testing::concurrently(keys.size(), 8, [&](std::size_t i) -> awaitable<void> {
+    co_await c.s3.put_object(bucket, keys[i], "x");
+  }));
+  CHECK(c.list_all({bucket, "2026/04/", "", "/", 1000, ""}) ==
+        std::vector<std::string>{"2026/04/a.pdf", "2026/04/b.pdf", "prefix:2026/04/sub dir/"});
+  CHECK(c.list_all({bucket, "2026/04/", "", "/", 1, ""}) ==
+        std::vector<std::string>{"2026/04/a.pdf", "2026/04/b.pdf", "prefix:2026/04/sub dir/"});
+  CHECK(c.list_all({bucket, "", "", "/", 1000, ""}) == std::vector<std::string>{"other.txt", "prefix:2026/"});
+  CHECK(c.list_all({bucket, "2026/", "2026/04/sub dir/c.pdf", "", 2, ""}) ==
+        std::vector<std::string>{"2026/04/sub dir/d.pdf", "2026/05/e.pdf"});
+  CHECK(c.list_all({bucket, "nothing/", "", "", 1000, ""}).empty());
+}
+
+TEST_CASE("a 20 MiB multipart upload comes back byte-identical", "[s3][multipart]") {
+  connection c;
+  const std::string bucket = c.new_bucket("multipart");
+  const std::string data = random_bytes(20 * 1024 * 1024 + 12345, 42);
+  const auto summary = run_async(c.context, [&]() -> awaitable<s3::upload_summary> {
+    s3::multipart_upload_stream stream(c.s3, bucket, "big/object.bin", {s3::min_part_size, 3, "application/octet-stream"});
+    // Odd-sized writes, as a producer would make them.
+    for (std::size_t offset = 0; offset < data.size(); offset += 777'777) {
+      co_await stream.write(std::string_view(data).substr(offset, 777'777));
+    }
+    co_return co_await stream.complete();
+  }());
+  CHECK(summary.multipart);
+  CHECK(summary.parts == 5);
+  CHECK(summary.bytes == data.size());
+  CHECK(run_async(c.context, c.s3.get_object(bucket, "big/object.bin")) == data);
+  CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).empty());
+
+  const s3co::testing::temp_file downloaded("");
+  run_async(c.context, c.s3.get_object_to_file(bucket, "big/object.bin", downloaded.path()));
+  std::ifstream file(downloaded.path(), std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(file), {}) == data);
+}
+
+TEST_CASE("aborted and abandoned multipart uploads leave nothing behind", "[s3][multipart]") {
+  connection c;
+  const std::string bucket = c.new_bucket("multipart-abort");
+  const std::string chunk = random_bytes(1024 * 1024, 7);
+  run_async(c.context, [&]() -> awaitable<void> {
+    s3::multipart_upload_stream stream(c.s3, bucket, "aborted.bin", {s3::min_part_size, 2, ""});
+    for (int i = 0; i < 12; ++i) co_await stream.write(chunk);
+    co_await stream.abort();
+  }());
+  CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).empty());
+
+  run_async(c.context, [&]() -> awaitable<void> {
+    s3::multipart_upload_stream stream(c.s3, bucket, "abandoned.bin", {s3::min_part_size, 2, ""});
+    for (int i = 0; i < 12; ++i) co_await stream.write(chunk);
+    CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).size() == 0 + 1);
+  }());
+  // The background abort runs on the same context.
+  std::vector<s3::multipart_upload_info> left;
+  for (int round = 0; round < 50; ++round) {
+    left = run_async(c.context, c.s3.list_multipart_uploads(bucket));
+    if (left.empty()) break;
+    c.context.restart();
+    c.context.run_for(std::chrono::milliseconds(100));
+  }
+  CHECK(left.empty());
+  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object(bucket, "abandoned.bin")), s3::s3_error);
+}
+
+TEST_CASE("PutObject streamed from a file and GetObject into a file", "[s3][object]") {
+  connection c;
+  const std::string bucket = c.new_bucket("file-io");
+  const std::string data = random_bytes(12 * 1024 * 1024 + 3, 9);
+  const s3co::testing::temp_file source(data);
+  run_async(c.context, c.s3.put_object_from_file(bucket, "from file.bin", source.path()));
+  const s3co::testing::temp_file target("");
+  run_async(c.context, c.s3.get_object_to_file(bucket, "from file.bin", target.path()));
+  CHECK(std::filesystem::file_size(target.path()) == data.size());
+  std::ifstream file(target.path(), std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(file), {}) == data);
+  run_async(c.context, c.s3.delete_object(bucket, "from file.bin"));
+  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object(bucket, "from file.bin")), s3::s3_error);
+}
+
+TEST_CASE("S3 errors are typed: missing bucket, missing key, wrong secret, If-None-Match", "[s3][errors]") {
+  connection c;
+  const std::string bucket = c.new_bucket("errors");
+  const auto error_of = [&](awaitable<void> work) -> s3::s3_error {
+    try {
+      run_async(c.context, std::move(work));
+    } catch (const s3::s3_error& error) {
+      return error;
+    }
+    FAIL("expected an s3_error");
+    throw;
+  };
+  const auto as_void = [](auto work) -> awaitable<void> { co_await std::move(work); };
+
+  auto missing_key = error_of(as_void(c.s3.get_object(bucket, "no such key")));
+  CHECK(missing_key.code() == "NoSuchKey");
+  CHECK(missing_key.status() == 404);
+
+  auto missing_bucket = error_of(as_void(c.s3.get_object("s3co-no-such-bucket-" + bucket, "k")));
+  CHECK(missing_bucket.code() == "NoSuchBucket");
+  CHECK(missing_bucket.status() == 404);
+
+  run_async(c.context, c.s3.put_object(bucket, "exists", "1"));
+  s3::put_options create_only;
+  create_only.if_none_match = true;
+  auto exists = error_of(as_void(c.s3.put_object(bucket, "exists", "2", create_only)));
+  CHECK(exists.status() == 412);
+  CHECK(run_async(c.context, c.s3.get_object(bucket, "exists")) == "1");
+
+  aws::credentials wrong = c.env.credentials;
+  wrong.secret_access_key = "not-the-secret-key-at-all";
+  s3::client<http::client> impostor(c.transport, wrong, c.env.region, c.env.endpoint);
+  auto refused = error_of(as_void(impostor.get_object(bucket, "exists")));
+  CHECK(refused.code() == "SignatureDoesNotMatch");
+  CHECK(refused.status() == 403);
+  CHECK_THAT(refused.what(), !Catch::Contains("not-the-secret-key-at-all"));
+}
+
+TEST_CASE("keep-alive: many requests share few connections", "[s3][http]") {
+  connection c;
+  const std::string bucket = c.new_bucket("keepalive");
+  run_async(c.context, [&]() -> awaitable<void> {
+    for (int i = 0; i < 50; ++i) co_await c.s3.put_object(bucket, "k" + std::to_string(i), "v");
+  }());
+  CHECK(c.transport.connections_opened() <= 2);
+}

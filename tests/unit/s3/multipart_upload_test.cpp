@@ -1,0 +1,161 @@
+#include "s3co/s3/multipart_upload.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include "../../support/fake_sender.hpp"
+#include "../../support/run_async.hpp"
+
+using namespace s3co;
+using s3co::testing::answer;
+using s3co::testing::fake_sender;
+using s3co::testing::run_async;
+
+namespace {
+
+constexpr std::size_t part = s3::min_part_size;
+
+// An S3 double for multipart uploads; `fail_part` makes that part's upload
+// answer 500 InternalError.
+struct multipart_double {
+  int fail_part = 0;
+  std::vector<std::string> log;  // "POST uploads", "PUT part N size", "POST complete", "DELETE", "PUT object size"
+  std::string completed_body;
+
+  http::response operator()(const http::request& request) {
+    const auto& target = request.target;
+    const auto body_size = [&] {
+      const auto* text = std::get_if<std::string>(&request.body);
+      return text ? text->size() : 0;
+    };
+    if (request.method == aws::http_method::post && target.find("?uploads") != std::string::npos) {
+      log.push_back("POST uploads");
+      return answer(200, "<InitiateMultipartUploadResult><UploadId>UP1</UploadId></InitiateMultipartUploadResult>");
+    }
+    if (request.method == aws::http_method::put && target.find("partNumber=") != std::string::npos) {
+      const int number = std::stoi(target.substr(target.find("partNumber=") + 11));
+      log.push_back("PUT part " + std::to_string(number) + " " + std::to_string(body_size()));
+      if (number == fail_part) return answer(500, "<Error><Code>InternalError</Code></Error>");
+      return answer(200, "", {{"ETag", "\"etag-" + std::to_string(number) + "\""}});
+    }
+    if (request.method == aws::http_method::post && target.find("uploadId=UP1") != std::string::npos) {
+      log.push_back("POST complete");
+      completed_body = std::get<std::string>(request.body);
+      return answer(200, "<CompleteMultipartUploadResult><ETag></ETag></CompleteMultipartUploadResult>");
+    }
+    if (request.method == aws::http_method::delete_) {
+      log.push_back("DELETE");
+      return answer(204);
+    }
+    if (request.method == aws::http_method::put) {
+      log.push_back("PUT object " + std::to_string(body_size()));
+      return answer(200, "", {{"ETag", "\"single\""}});
+    }
+    return answer(400);
+  }
+};
+
+struct fixture {
+  multipart_double s3_double;
+  fake_sender sender{[this](const http::request& request) { return s3_double(request); }};
+  s3::client<fake_sender> s3{sender, {"AKID", "secret", ""}, "us-east-1",
+                             aws::parse_endpoint_url("http://127.0.0.1:7480")};
+};
+
+boost::asio::awaitable<void> write_in_chunks(s3::multipart_upload_stream<fake_sender>& stream, std::size_t total,
+                                             std::size_t chunk) {
+  const std::string data(chunk, 'x');
+  for (std::size_t written = 0; written < total; written += chunk) {
+    co_await stream.write(std::string_view(data).substr(0, std::min(chunk, total - written)));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("an upload under one part is a single PutObject", "[multipart]") {
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1000}, part}) {
+    fixture f;
+    s3::multipart_upload_stream stream(f.s3, "bucket", "manifest.jsonl", {part, 2, "application/x-ndjson"});
+    const auto summary = run_async([&]() -> boost::asio::awaitable<s3::upload_summary> {
+      co_await write_in_chunks(stream, size, 4096);
+      co_return co_await stream.complete();
+    }());
+    CHECK_FALSE(summary.multipart);
+    CHECK(summary.bytes == size);
+    CHECK(f.s3_double.log == std::vector<std::string>{"PUT object " + std::to_string(size)});
+  }
+}
+
+TEST_CASE("a larger upload ships parts in order and completes with their ETags", "[multipart]") {
+  fixture f;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
+  const std::size_t total = 3 * part + 123;
+  const auto summary = run_async([&]() -> boost::asio::awaitable<s3::upload_summary> {
+    co_await write_in_chunks(stream, total, 100'000);
+    co_return co_await stream.complete();
+  }());
+  CHECK(summary.multipart);
+  CHECK(summary.parts == 4);
+  CHECK(summary.bytes == total);
+  const std::vector<std::string> expected{"POST uploads",
+                                          "PUT part 1 " + std::to_string(part),
+                                          "PUT part 2 " + std::to_string(part),
+                                          "PUT part 3 " + std::to_string(part),
+                                          "PUT part 4 123",
+                                          "POST complete"};
+  CHECK(f.s3_double.log == expected);
+  CHECK_THAT(f.s3_double.completed_body,
+             Catch::Contains("<Part><PartNumber>1</PartNumber><ETag>&quot;etag-1&quot;</ETag></Part>"
+                             "<Part><PartNumber>2</PartNumber>"));
+  CHECK_THAT(f.s3_double.completed_body, Catch::Contains("<PartNumber>4</PartNumber><ETag>&quot;etag-4&quot;</ETag>"));
+}
+
+TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]") {
+  fixture f;
+  f.s3_double.fail_part = 2;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 1, ""});
+  CHECK_THROWS_AS(run_async([&]() -> boost::asio::awaitable<void> {
+                    co_await write_in_chunks(stream, 4 * part, 1'000'000);
+                    co_await stream.complete();
+                  }()),
+                  s3::s3_error);
+  REQUIRE_FALSE(f.s3_double.log.empty());
+  CHECK(f.s3_double.log.back() == "DELETE");
+  CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "POST complete") == 0);
+  CHECK_THROWS_AS(run_async(stream.write("more")), std::logic_error);
+}
+
+TEST_CASE("a stream dropped before complete aborts in the background", "[multipart]") {
+  fixture f;
+  boost::asio::io_context context;
+  {
+    s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
+    run_async(context, write_in_chunks(stream, 2 * part + 10, 1'000'000));
+    CHECK(stream.upload_id() == "UP1");
+  }
+  context.restart();
+  context.run_for(std::chrono::seconds(10));
+  REQUIRE_FALSE(f.s3_double.log.empty());
+  CHECK(f.s3_double.log.back() == "DELETE");
+}
+
+TEST_CASE("abort() aborts a started upload once", "[multipart]") {
+  fixture f;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
+  run_async([&]() -> boost::asio::awaitable<void> {
+    co_await write_in_chunks(stream, part + 10, 1'000'000);
+    co_await stream.abort();
+    co_await stream.abort();
+  }());
+  CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "DELETE") == 1);
+}
+
+TEST_CASE("multipart options are validated", "[multipart]") {
+  fixture f;
+  CHECK_THROWS_WITH(s3::multipart_upload_stream(f.s3, "bucket", "k", {part - 1, 2, ""}),
+                    Catch::StartsWith("part_size:"));
+  CHECK_THROWS_WITH(s3::multipart_upload_stream(f.s3, "bucket", "k", {part, 0, ""}),
+                    Catch::StartsWith("max_parts_in_flight:"));
+  CHECK_THROWS_WITH(s3::multipart_upload_stream(f.s3, "bucket", "", {part, 1, ""}), Catch::StartsWith("key:"));
+}
