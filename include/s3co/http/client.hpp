@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -34,6 +35,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -236,7 +238,10 @@ inline boost::asio::awaitable<client::connection_ptr> client::connect(const requ
       co_await resolver.async_resolve(req.host, std::to_string(req.port), boost::asio::use_awaitable);
   connection_ptr conn;
   if (req.scheme == "https") {
-    conn = std::make_unique<connection>(std::move(key), std::in_place_type<tls_stream>, executor_, tls_context_);
+    // Each stream on its own strand: Beast's timeouts need the stream's
+    // handlers serialized when the context runs on several threads.
+    conn = std::make_unique<connection>(std::move(key), std::in_place_type<tls_stream>,
+                                        boost::asio::make_strand(executor_), tls_context_);
     auto& stream = std::get<tls_stream>(conn->stream);
     if (!SSL_set_tlsext_host_name(stream.native_handle(), req.host.c_str())) {
       throw boost::system::system_error(
@@ -247,7 +252,8 @@ inline boost::asio::awaitable<client::connection_ptr> client::connect(const requ
     co_await boost::beast::get_lowest_layer(stream).async_connect(endpoints, boost::asio::use_awaitable);
     co_await stream.async_handshake(ssl::stream_base::client, boost::asio::use_awaitable);
   } else {
-    conn = std::make_unique<connection>(std::move(key), std::in_place_type<plain_stream>, executor_);
+    conn = std::make_unique<connection>(std::move(key), std::in_place_type<plain_stream>,
+                                        boost::asio::make_strand(executor_));
     auto& stream = std::get<plain_stream>(conn->stream);
     stream.expires_after(options_.connect_timeout);
     co_await stream.async_connect(endpoints, boost::asio::use_awaitable);
@@ -286,7 +292,9 @@ boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::
   }
 
   http::response_parser<http::empty_body> header_parser;
-  header_parser.body_limit(options_.max_response_body);
+  // No limit yet: a download into a file may be larger than in-memory bodies
+  // may be; the limit is applied below, once we know where the body goes.
+  header_parser.body_limit(boost::none);
   if (verb == http::verb::head) header_parser.skip(true);
   co_await http::async_read_header(stream, buffer, header_parser, use_awaitable);
 
@@ -295,11 +303,19 @@ boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::
   for (const auto& field : header_parser.get()) {
     answer.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   }
+  const bool to_file = !req.response_file.empty() && answer.ok() && verb != http::verb::head;
   if (header_parser.is_done()) {
+    if (to_file) {
+      // An empty body still makes an (empty) file, as a download should.
+      boost::beast::error_code error;
+      boost::beast::file file;
+      file.open(req.response_file.c_str(), boost::beast::file_mode::write, error);
+      if (error) throw std::system_error(error, "cannot write " + req.response_file + " for " + req.describe());
+    }
     keep_alive = header_parser.keep_alive();
     co_return answer;
   }
-  if (!req.response_file.empty() && answer.ok()) {
+  if (to_file) {
     // A large download streams to its file; only error bodies stay in memory.
     http::response_parser<http::file_body> parser(std::move(header_parser));
     parser.body_limit(boost::none);
@@ -309,6 +325,11 @@ boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::
     co_await http::async_read(stream, buffer, parser, use_awaitable);
     keep_alive = parser.keep_alive();
   } else {
+    // Checked before the string body reserves the announced length.
+    const auto announced = header_parser.content_length();
+    if (announced && *announced > options_.max_response_body) {
+      throw boost::system::system_error(http::error::body_limit);
+    }
     http::response_parser<http::string_body> parser(std::move(header_parser));
     parser.body_limit(options_.max_response_body);
     co_await http::async_read(stream, buffer, parser, use_awaitable);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <system_error>
 
 #include <boost/asio/ssl.hpp>
 
@@ -26,7 +27,9 @@ inline boost::asio::ssl::context make_tls_context(const tls_options& options) {
     if (options.ca_file.empty()) {
       context.set_default_verify_paths();
     } else {
-      context.load_verify_file(options.ca_file);
+      boost::system::error_code error;
+      context.load_verify_file(options.ca_file, error);
+      if (error) throw std::system_error(error, "cannot load the CA file " + options.ca_file);
     }
     context.set_verify_mode(ssl::verify_peer);
   } else {

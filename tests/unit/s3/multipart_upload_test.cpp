@@ -1,4 +1,5 @@
 #include "s3co/s3/multipart_upload.hpp"
+#include "s3co/sinks/async_byte_sink.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,6 +11,9 @@
 using namespace s3co;
 using s3co::testing::answer;
 using s3co::testing::fake_sender;
+
+// The manifest writer streams into an upload through this concept.
+static_assert(s3co::sinks::AsyncByteSink<s3co::s3::multipart_upload_stream<fake_sender>>);
 using s3co::testing::run_async;
 
 namespace {
