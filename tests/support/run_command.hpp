@@ -1,18 +1,28 @@
-// Runs a shell command for a test, feeding `input` to its stdin and returning
-// its stdout; a non-zero exit fails the test with the command's stderr.
+// Runs a shell command for a test, feeding `input` to its stdin, and returns
+// its stdout (run_command, which fails the test on a non-zero exit) or its
+// exit status, stdout and stderr (run_process).
 #pragma once
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "temp_file.hpp"
 
 namespace s3co::testing {
 
-inline std::string run_command(const std::string& command, const std::string& input = {}) {
+struct process_result {
+  int exit_status = -1;
+  std::string out;
+  std::string err;
+};
+
+inline process_result run_process(const std::string& command, const std::string& input = {}) {
   const temp_file stdin_file(input);
   const temp_file stdout_file("");
   const temp_file stderr_file("");
@@ -25,9 +35,14 @@ inline std::string run_command(const std::string& command, const std::string& in
     text << file.rdbuf();
     return text.str();
   };
-  INFO("command: " << command << "\nstderr:\n" << read(stderr_file.path()));
-  REQUIRE(status == 0);
-  return read(stdout_file.path());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(stdout_file.path()), read(stderr_file.path())};
+}
+
+inline std::string run_command(const std::string& command, const std::string& input = {}) {
+  const process_result result = run_process(command, input);
+  INFO("command: " << command << "\nstderr:\n" << result.err);
+  REQUIRE(result.exit_status == 0);
+  return result.out;
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {
