@@ -1,9 +1,19 @@
 // Presigns AWS's published example through the installed headers and checks
-// the signature, so a broken install fails here.
-#include <s3co/aws/presigner.hpp>
+// the signature, so a broken install fails here. It also compiles the
+// README's listing snippet against the umbrella header, so every installed
+// header and its dependencies resolve from the package alone.
+#include <s3co/s3co.hpp>
 
 #include <chrono>
 #include <iostream>
+
+// The README's example, verbatim.
+boost::asio::awaitable<std::size_t> count_objects(s3co::s3::client<s3co::http::client>& s3) {
+  s3co::s3::list_paginator pages(s3, {.bucket = "my-bucket", .prefix = "2026/04/"});
+  std::size_t count = 0;
+  while (auto page = co_await pages.next()) count += page->objects.size();
+  co_return count;
+}
 
 int main() {
   using namespace std::chrono;

@@ -11,14 +11,12 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <exception>
-#include <optional>
-#include <type_traits>
+#include <stdexcept>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "run_async.hpp"
 #include "s3co/http/message.hpp"
 
 namespace s3co::testing {
@@ -29,29 +27,7 @@ inline constexpr std::chrono::seconds test_http_deadline{30};
 template <typename T>
 T run_until_done(boost::asio::io_context& context, boost::asio::awaitable<T> work,
                  std::chrono::seconds deadline = test_http_deadline) {
-  std::exception_ptr failure;
-  bool finished = false;
-  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> result{};
-  if constexpr (std::is_void_v<T>) {
-    boost::asio::co_spawn(context, std::move(work), [&](std::exception_ptr error) {
-      failure = error;
-      finished = true;
-    });
-  } else {
-    boost::asio::co_spawn(context, std::move(work), [&](std::exception_ptr error, T value) {
-      failure = error;
-      if (!error) result.emplace(std::move(value));
-      finished = true;
-    });
-  }
-  const auto give_up = std::chrono::steady_clock::now() + deadline;
-  while (!finished && std::chrono::steady_clock::now() < give_up) {
-    context.restart();
-    context.run_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(finished);  // else the deadline passed: a hang
-  if (failure) std::rethrow_exception(failure);
-  if constexpr (!std::is_void_v<T>) return std::move(*result);
+  return run_async(context, std::move(work), deadline);
 }
 
 template <typename T>

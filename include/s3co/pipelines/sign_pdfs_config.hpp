@@ -96,6 +96,7 @@ inline std::map<std::string, std::string, std::less<>> event_fields(std::string_
     const std::string name(field.key);
     bool known = false;
     for (const auto& known_field : config_fields) known = known || known_field.name == name;
+    if (name.empty()) throw aws::config_error("event", "has a field with an empty name");
     if (!known) throw aws::config_error(name, "is not a field of the event");
     if (fields.count(name)) throw aws::config_error(name, "appears twice in the event");
     std::string_view text;

@@ -27,27 +27,17 @@
 
 #include "s3co/flow/task_group.hpp"
 
+#include "../../support/run_until_idle.hpp"
+
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using s3co::testing::run_until_idle;
 using namespace boost::asio::experimental::awaitable_operators;
 using s3co::flow::channel;
 using s3co::flow::channel_closed;
 using s3co::flow::task_group;
 
 namespace {
-
-// Runs `ctx` on `threads` threads until it runs out of work (true), or until
-// `deadline` (false), so that a hang fails the test instead of stalling it.
-bool run_until_idle(asio::io_context& ctx, int threads = 1, std::chrono::seconds deadline = 60s) {
-  if (ctx.stopped()) ctx.restart();  // an earlier poll() ran out of work
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ctx.run_for(deadline); });
-  ctx.run_for(deadline);
-  for (auto& thread : pool) thread.join();
-  const bool idle = ctx.stopped();
-  ctx.stop();
-  return idle;
-}
 
 void run_or_fail(asio::io_context& ctx, int threads = 1) { REQUIRE(run_until_idle(ctx, threads)); }
 

@@ -20,51 +20,17 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "../../support/run_until_idle.hpp"
+
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using s3co::testing::run_until_idle;
+using s3co::testing::outcome;
+using s3co::testing::run_alone;
+using s3co::testing::sleep_for;
 using s3co::flow::task_group;
 
 namespace {
-
-// Runs `ctx` on `threads` threads until it runs out of work (true), or until
-// `deadline` (false), so that a hang fails the test instead of stalling it.
-// Tasks here wait on 1-hour timers unless cancelled, so an io_context that
-// runs out of work also shows that every such timer was cancelled.
-bool run_until_idle(asio::io_context& ctx, int threads = 1, std::chrono::seconds deadline = 60s) {
-  if (ctx.stopped()) ctx.restart();
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ctx.run_for(deadline); });
-  ctx.run_for(deadline);
-  for (auto& thread : pool) thread.join();
-  const bool idle = ctx.stopped();
-  ctx.stop();
-  return idle;
-}
-
-struct outcome {
-  std::atomic<bool> finished{false};
-  std::exception_ptr error;
-  auto handler() {
-    return [this](std::exception_ptr e) {
-      error = e;
-      finished = true;
-    };
-  }
-};
-
-void run_alone(asio::awaitable<void> task) {
-  asio::io_context ctx;
-  outcome result;
-  asio::co_spawn(ctx, std::move(task), result.handler());
-  REQUIRE(run_until_idle(ctx));
-  REQUIRE(result.finished);
-  if (result.error) std::rethrow_exception(result.error);
-}
-
-asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 struct counters {
   std::atomic<int> completed{0};

@@ -26,55 +26,20 @@
 #include "s3co/flow/channel.hpp"
 #include "s3co/flow/task_group.hpp"
 
+#include "../../support/run_until_idle.hpp"
+
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using s3co::testing::run_until_idle;
+using s3co::testing::outcome;
+using s3co::testing::run_alone;
+using s3co::testing::sleep_for;
 using s3co::flow::channel;
 using s3co::flow::task_group;
 using s3co::flow::timeout_error;
 using s3co::flow::with_timeout;
 
 namespace {
-
-// Runs `ctx` on `threads` threads until it runs out of work (true), or until
-// `deadline` (false), so that a hang fails the test instead of stalling it.
-bool run_until_idle(asio::io_context& ctx, int threads = 1, std::chrono::seconds deadline = 60s) {
-  if (ctx.stopped()) ctx.restart();
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ctx.run_for(deadline); });
-  ctx.run_for(deadline);
-  for (auto& thread : pool) thread.join();
-  const bool idle = ctx.stopped();
-  ctx.stop();
-  return idle;
-}
-
-struct outcome {
-  bool finished = false;
-  std::exception_ptr error;
-  auto handler() {
-    return [this](std::exception_ptr e) {
-      finished = true;
-      error = e;
-    };
-  }
-};
-
-// Runs `task` alone on a fresh io_context. The io_context must run out of
-// work within `deadline`, which it cannot while a forgotten 1-hour timer is
-// pending: that is how these tests see that an operation was cancelled.
-void run_alone(asio::awaitable<void> task, std::chrono::seconds deadline = 30s) {
-  asio::io_context ctx;
-  outcome result;
-  asio::co_spawn(ctx, std::move(task), result.handler());
-  REQUIRE(run_until_idle(ctx, 1, deadline));
-  REQUIRE(result.finished);
-  if (result.error) std::rethrow_exception(result.error);
-}
-
-asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 struct observed {
   bool started = false;

@@ -90,6 +90,7 @@ TEST_CASE("every bad value names its field", "[config]") {
   CHECK(blamed_field(R"({"bucket":"ok-bucket",)") == "event");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","prefix":"a","prefix":"b"})") == "prefix");
   CHECK(blamed_field(R"(["bucket"])") == "event");
+  CHECK(blamed_field(R"({"":"c","bucket":"ok-bucket"})") == "event");  // found by fuzzing
   CHECK(blamed_field(R"({"bucket":"ok-bucket"})", {{"page_size", "ten"}}) == "page_size");
   env.set("URL_EXPIRY_SECONDS", "forever");
   CHECK(blamed_field(R"({"bucket":"ok-bucket"})") == "URL_EXPIRY_SECONDS");
