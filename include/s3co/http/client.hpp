@@ -96,7 +96,7 @@ class client {
   boost::asio::awaitable<connection_ptr> connect(const request& req, std::string key);
   template <typename Stream>
   boost::asio::awaitable<response> exchange(Stream& stream, boost::beast::flat_buffer& buffer, const request& req,
-                                            bool& keep_alive);
+                                            bool& keep_alive, bool& answered);
   connection_ptr take_idle(const std::string& key);
   void put_idle(connection_ptr conn);
 
@@ -215,15 +215,18 @@ inline boost::asio::awaitable<response> client::attempt(const request& req) {
   for (int round = 0;; ++round) {
     if (!conn) conn = co_await connect(req, key);
     bool keep_alive = false;
+    bool answered = false;
     try {
       response answer = co_await std::visit(
-          [&](auto& stream) { return exchange(stream, conn->buffer, req, keep_alive); }, conn->stream);
+          [&](auto& stream) { return exchange(stream, conn->buffer, req, keep_alive, answered); }, conn->stream);
       if (keep_alive) put_idle(std::move(conn));
       co_return answer;
     } catch (const boost::system::system_error& error) {
       // The server may have closed an idle connection just before we used
-      // it: that is not the request's fault, so try once on a fresh one.
-      const bool stale = reused && round == 0 &&
+      // it: that is not the request's fault, so try once on a fresh one. Not
+      // once an answer has begun: the server handled the request, and a
+      // replay must count as an attempt.
+      const bool stale = reused && round == 0 && !answered &&
                          detail::classify_transport_error(error.code()) == aws::failure_kind::connection;
       if (!stale) throw;
       conn.reset();
@@ -264,7 +267,7 @@ inline boost::asio::awaitable<client::connection_ptr> client::connect(const requ
 
 template <typename Stream>
 boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::flat_buffer& buffer,
-                                                  const request& req, bool& keep_alive) {
+                                                  const request& req, bool& keep_alive, bool& answered) {
   namespace http = boost::beast::http;
   using boost::asio::use_awaitable;
   boost::beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
@@ -297,6 +300,7 @@ boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::
   header_parser.body_limit(boost::none);
   if (verb == http::verb::head) header_parser.skip(true);
   co_await http::async_read_header(stream, buffer, header_parser, use_awaitable);
+  answered = true;
 
   response answer;
   answer.status = header_parser.get().result_int();

@@ -19,7 +19,10 @@
 // - A key that cannot be presigned or written (invalid UTF-8) counts in
 //   `errors` and the run goes on. A failure of the listing, of the upload or
 //   a cancellation stops every stage (the keys channel is closed with the
-//   error), aborts the manifest upload so nothing is left, and is rethrown.
+//   error), aborts the manifest upload so nothing is left, and is rethrown;
+//   when the failure hit the final PutObject/CompleteMultipartUpload (which
+//   may have been applied although its answer was lost), the manifest is
+//   also deleted.
 //
 // Ownership: run() refers to the S3 client, which must outlive it; all
 // other state lives in the run's own frame.
@@ -289,12 +292,14 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   };
 
   std::exception_ptr failure;
+  bool completing = false;
   try {
     flow::task_group stages(executor);
     stages.spawn(list_keys());
     for (int i = 0; i < config.concurrency; ++i) stages.spawn(presign_executor, presign_batches(presigner));
     stages.spawn(write_manifest());
     co_await stages.wait();
+    completing = true;
     const s3::upload_summary uploaded = co_await manifest.complete();
     result.manifest_bytes = uploaded.bytes;
     result.manifest_multipart = uploaded.multipart;
@@ -308,6 +313,16 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
       co_await manifest.abort();
     } catch (...) {
       // The run's own error is the one to report.
+    }
+    if (completing) {
+      // The final PutObject or CompleteMultipartUpload may have stored the
+      // manifest although its answer was lost or the run was cancelled
+      // while it was in flight: a failed run must leave no manifest.
+      try {
+        co_await s3.delete_object(config.bucket, result.manifest_key);
+      } catch (...) {
+        // As above.
+      }
     }
     std::rethrow_exception(failure);
   }

@@ -225,6 +225,23 @@ TEST_CASE("a connection reset on every attempt fails after three attempts", "[ht
   CHECK(std::string(error.what()).find("GET http://127.0.0.1:") == 0);
 }
 
+TEST_CASE("an answer broken off on a pooled connection counts as an attempt", "[http][connection]") {
+  // The first request leaves a kept-alive connection in the pool; every later
+  // answer starts, then the connection is reset. The server handled those
+  // requests, so the client must not replay them as if the pooled connection
+  // had merely gone stale.
+  test_http_server server([](const test_http_request& seen) {
+    return seen.number == 1 ? reply_ok("warm") : s3co::testing::reply_reset_mid_body(1000, 100);
+  });
+  boost::asio::io_context io;
+  http::client client(io.get_executor(), quick_client_options());
+  CHECK(run_until_done(io, client.send(server.request_to("/warm"))).status == 200);
+
+  const http::transport_error error = expect_transport_error(io, client.send(server.request_to("/bucket/key")));
+  CHECK(error.attempts() == 3);
+  CHECK(server.requests() == 1 + 3);
+}
+
 TEST_CASE("a connection closed without an answer is retried", "[http][connection]") {
   test_http_server server([](const test_http_request& seen) {
     if (seen.number == 1) {
