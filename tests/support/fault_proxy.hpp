@@ -53,6 +53,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "background_thread.hpp"
+
 namespace s3co::testing {
 
 enum class proxy_request_kind : std::size_t {
@@ -246,16 +248,7 @@ inline fault_proxy::fault_proxy(std::string upstream_host, std::uint16_t upstrea
       upstream_host_(std::move(upstream_host)),
       upstream_port_(upstream_port) {
   boost::asio::co_spawn(context_, accept_loop(), detail::proxy_ignore_outcome);
-  thread_ = std::thread([this] {
-    for (;;) {
-      try {
-        context_.run();
-        return;
-      } catch (...) {
-        // One connection's failure must not end the proxy.
-      }
-    }
-  });
+  thread_ = run_in_background(context_);
 }
 
 inline fault_proxy::~fault_proxy() {

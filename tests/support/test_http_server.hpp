@@ -39,6 +39,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "background_thread.hpp"
 #include "s3co/http/message.hpp"
 
 namespace s3co::testing {
@@ -208,16 +209,7 @@ inline test_http_server::test_http_server(script answer, boost::asio::ssl::conte
       script_(std::move(answer)),
       tls_(tls) {
   boost::asio::co_spawn(context_, accept_loop(), detail::ignore_outcome);
-  thread_ = std::thread([this] {
-    for (;;) {
-      try {
-        context_.run();
-        return;
-      } catch (...) {
-        // A connection's failure must not end the server: keep serving.
-      }
-    }
-  });
+  thread_ = run_in_background(context_);
 }
 
 inline test_http_server::~test_http_server() {

@@ -21,24 +21,12 @@
 #include <simdjson.h>
 
 #include "../../support/concurrently.hpp"
+#include "../../support/presigned_get.hpp"
 #include "../../support/run_async.hpp"
 #include "../../support/run_command.hpp"
 #include "../../support/s3_server_env.hpp"
 
 namespace s3co::testing::faults {
-
-// A GET of a presigned URL, unsigned.
-inline http::request request_for_url(const std::string& url) {
-  const auto path_start = url.find('/', url.find("://") + 3);
-  const aws::s3_endpoint endpoint = aws::parse_endpoint_url(url.substr(0, path_start));
-  http::request request;
-  request.scheme = endpoint.scheme;
-  request.host = endpoint.host;
-  request.port = endpoint.port.value_or(endpoint.scheme == "https" ? 443 : 80);
-  request.authority = endpoint.authority();
-  request.target = url.substr(path_start);
-  return request;
-}
 
 // The keys of a JSONL manifest, in order; fails the test on a bad line.
 inline std::vector<std::string> manifest_keys(const std::string& body) {

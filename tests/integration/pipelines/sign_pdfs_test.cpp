@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include "../../support/concurrently.hpp"
+#include "../../support/presigned_get.hpp"
 #include "../../support/run_async.hpp"
 #include "../../support/run_command.hpp"
 #include "../../support/s3_server_env.hpp"
@@ -21,6 +22,7 @@
 
 using namespace s3co;
 using boost::asio::awaitable;
+using s3co::testing::request_for_url;
 using s3co::testing::run_async;
 
 namespace {
@@ -30,18 +32,6 @@ struct manifest_line {
   std::string url;
 };
 
-// A GET of a presigned URL, unsigned, through the real client.
-http::request request_for_url(const std::string& url) {
-  const auto path_start = url.find('/', url.find("://") + 3);
-  const aws::s3_endpoint endpoint = aws::parse_endpoint_url(url.substr(0, path_start));
-  http::request request;
-  request.scheme = endpoint.scheme;
-  request.host = endpoint.host;
-  request.port = endpoint.port.value_or(endpoint.scheme == "https" ? 443 : 80);
-  request.authority = endpoint.authority();
-  request.target = url.substr(path_start);
-  return request;
-}
 
 std::vector<manifest_line> parse_manifest(const std::string& body) {
   std::vector<manifest_line> lines;

@@ -11,7 +11,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+
+#include "../../support/run_async.hpp"
 
 using namespace s3co::sinks;
 namespace asio = boost::asio;
@@ -21,10 +22,7 @@ namespace {
 // Runs a coroutine to completion; its exception, if any, is rethrown here.
 template <typename MakeCoroutine>
 void run(MakeCoroutine make) {
-  asio::io_context io;
-  auto done = asio::co_spawn(io, make(), asio::use_future);
-  io.run();
-  done.get();
+  s3co::testing::run_async(make());
 }
 
 // A fresh path in a fresh folder, both removed at the end of the test.

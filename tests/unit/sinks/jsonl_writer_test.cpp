@@ -21,17 +21,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "../../support/run_async.hpp"
+
 using namespace s3co::sinks;
 namespace asio = boost::asio;
 
 namespace {
 
+// Runs a coroutine to completion; its exception, if any, is rethrown here.
 template <typename MakeCoroutine>
 void run(MakeCoroutine make) {
-  asio::io_context io;
-  auto done = asio::co_spawn(io, make(), asio::use_future);
-  io.run();
-  done.get();
+  s3co::testing::run_async(make());
 }
 
 // Keeps a copy of every chunk it is given.
