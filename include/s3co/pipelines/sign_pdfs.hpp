@@ -22,7 +22,8 @@
 //   error), aborts the manifest upload so nothing is left, and is rethrown;
 //   when the failure hit the final PutObject/CompleteMultipartUpload (which
 //   may have been applied although its answer was lost), the manifest is
-//   also deleted.
+//   also deleted. That final request is never cut off by a cancellation: it
+//   finishes, then the cancellation is honoured.
 //
 // Ownership: run() refers to the S3 client, which must outlive it; all
 // other state lives in the run's own frame.
@@ -43,7 +44,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include "s3co/aws/presigner.hpp"
 #include "s3co/flow/channel.hpp"
@@ -300,7 +307,19 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
     stages.spawn(write_manifest());
     co_await stages.wait();
     completing = true;
-    const s3::upload_summary uploaded = co_await manifest.complete();
+    // The final request is the commit point. A cancellation must not cut it
+    // off in flight (the server could store the manifest after our clean-up
+    // ran), so it runs to its end, bounded by the request timeout, on a
+    // coroutine the run's cancellation does not reach; a cancellation that
+    // arrived meanwhile is honoured right after, and the manifest deleted.
+    auto commit = boost::asio::co_spawn(
+        executor, manifest.complete(),
+        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
+    const s3::upload_summary uploaded = co_await std::move(commit);
+    const auto cancellation = co_await boost::asio::this_coro::cancellation_state;
+    if (cancellation.cancelled() != boost::asio::cancellation_type::none) {
+      throw boost::system::system_error(boost::asio::error::operation_aborted);
+    }
     result.manifest_bytes = uploaded.bytes;
     result.manifest_multipart = uploaded.multipart;
   } catch (...) {
