@@ -14,8 +14,10 @@
 //   nothing half-written stays behind.
 //
 // Ownership: the stream refers to its client, which must outlive it and any
-// background abort. One writer at a time: write() and complete() must not
-// overlap. The stream models sinks' AsyncByteSink.
+// background abort, and it must be destroyed before the io_context it ran on
+// (parts in flight report through a channel of that context). One writer at
+// a time: write() and complete() must not overlap. The stream models sinks'
+// AsyncByteSink.
 #pragma once
 
 #include <algorithm>

@@ -61,6 +61,9 @@ struct multipart_double {
 };
 
 struct fixture {
+  // Declared first, destroyed last: a stream must not outlive the io_context
+  // it ran on (its part-outcome channel belongs to that context).
+  boost::asio::io_context context;
   multipart_double s3_double;
   fake_sender sender{[this](const http::request& request) { return s3_double(request); }};
   s3::client<fake_sender> s3{sender, {"AKID", "secret", ""}, "us-east-1",
@@ -81,7 +84,7 @@ TEST_CASE("an upload under one part is a single PutObject", "[multipart]") {
   for (const std::size_t size : {std::size_t{0}, std::size_t{1000}, part}) {
     fixture f;
     s3::multipart_upload_stream stream(f.s3, "bucket", "manifest.jsonl", {part, 2, "application/x-ndjson"});
-    const auto summary = run_async([&]() -> boost::asio::awaitable<s3::upload_summary> {
+    const auto summary = run_async(f.context, [&]() -> boost::asio::awaitable<s3::upload_summary> {
       co_await write_in_chunks(stream, size, 4096);
       co_return co_await stream.complete();
     }());
@@ -95,7 +98,7 @@ TEST_CASE("a larger upload ships parts in order and completes with their ETags",
   fixture f;
   s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
   const std::size_t total = 3 * part + 123;
-  const auto summary = run_async([&]() -> boost::asio::awaitable<s3::upload_summary> {
+  const auto summary = run_async(f.context, [&]() -> boost::asio::awaitable<s3::upload_summary> {
     co_await write_in_chunks(stream, total, 100'000);
     co_return co_await stream.complete();
   }());
@@ -119,7 +122,7 @@ TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]
   fixture f;
   f.s3_double.fail_part = 2;
   s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 1, ""});
-  CHECK_THROWS_AS(run_async([&]() -> boost::asio::awaitable<void> {
+  CHECK_THROWS_AS(run_async(f.context, [&]() -> boost::asio::awaitable<void> {
                     co_await write_in_chunks(stream, 4 * part, 1'000'000);
                     co_await stream.complete();
                   }()),
@@ -127,19 +130,18 @@ TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]
   REQUIRE_FALSE(f.s3_double.log.empty());
   CHECK(f.s3_double.log.back() == "DELETE");
   CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "POST complete") == 0);
-  CHECK_THROWS_AS(run_async(stream.write("more")), std::logic_error);
+  CHECK_THROWS_AS(run_async(f.context, stream.write("more")), std::logic_error);
 }
 
 TEST_CASE("a stream dropped before complete aborts in the background", "[multipart]") {
   fixture f;
-  boost::asio::io_context context;
   {
     s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
-    run_async(context, write_in_chunks(stream, 2 * part + 10, 1'000'000));
+    run_async(f.context, write_in_chunks(stream, 2 * part + 10, 1'000'000));
     CHECK(stream.upload_id() == "UP1");
   }
-  context.restart();
-  context.run_for(std::chrono::seconds(10));
+  f.context.restart();
+  f.context.run_for(std::chrono::seconds(10));
   REQUIRE_FALSE(f.s3_double.log.empty());
   CHECK(f.s3_double.log.back() == "DELETE");
 }
@@ -147,7 +149,7 @@ TEST_CASE("a stream dropped before complete aborts in the background", "[multipa
 TEST_CASE("abort() aborts a started upload once", "[multipart]") {
   fixture f;
   s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
-  run_async([&]() -> boost::asio::awaitable<void> {
+  run_async(f.context, [&]() -> boost::asio::awaitable<void> {
     co_await write_in_chunks(stream, part + 10, 1'000'000);
     co_await stream.abort();
     co_await stream.abort();
