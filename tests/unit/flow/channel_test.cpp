@@ -464,19 +464,26 @@ matrix_point generate_point() {
   return {consumers, producers, capacity};
 }
 
+// Runs one matrix scenario, made by `make(ctx, ch)`, on a strand of a
+// 4-thread io_context until it and everything it spawned are done.
+template <typename MakeScenario>
+void run_matrix_scenario(const matrix_point& p, MakeScenario make) {
+  asio::io_context ctx(4);
+  channel<int> ch(p.capacity);
+  outcomes done;
+  asio::co_spawn(asio::make_strand(ctx), make(ctx, ch), done.handler());
+  run_or_fail(ctx, 4);
+  done.rethrow();
+  CHECK(done.finished == 1);
+}
+
 }  // namespace
 
 TEST_CASE("channel matrix: close drains every item exactly once and ends every consumer", "[channel][matrix]") {
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
-  asio::io_context ctx(4);
-  channel<int> ch(p.capacity);
   tally t(p.total());
-  outcomes done;
-  asio::co_spawn(asio::make_strand(ctx), close_scenario(ctx, ch, p, t), done.handler());
-  run_or_fail(ctx, 4);
-  done.rethrow();
-  CHECK(done.finished == 1);
+  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return close_scenario(ctx, ch, p, t); });
   CHECK(t.items_not_delivered_once() == 0);
   CHECK(t.received == p.total());
   CHECK(t.end_of_stream == p.consumers + 2);
@@ -538,13 +545,8 @@ asio::awaitable<void> close_error_scenario(asio::io_context& ctx, channel<int>& 
 TEST_CASE("channel matrix: close(error) reaches every consumer and stops the producers", "[channel][matrix]") {
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
-  asio::io_context ctx(4);
-  channel<int> ch(p.capacity);
   tally t(p.total());
-  outcomes done;
-  asio::co_spawn(asio::make_strand(ctx), close_error_scenario(ctx, ch, p, t), done.handler());
-  run_or_fail(ctx, 4);
-  done.rethrow();
+  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return close_error_scenario(ctx, ch, p, t); });
   CHECK(t.unexpected == 0);
   CHECK(t.items_delivered_twice() == 0);
   CHECK(t.received >= p.total() / 2);
@@ -604,13 +606,8 @@ asio::awaitable<void> failing_producer_scenario(asio::io_context& ctx, channel<i
 TEST_CASE("channel matrix: a producer that throws stops producers and consumers", "[channel][matrix]") {
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
-  asio::io_context ctx(4);
-  channel<int> ch(p.capacity);
   tally t(p.total());
-  outcomes done;
-  asio::co_spawn(asio::make_strand(ctx), failing_producer_scenario(ctx, ch, p, t), done.handler());
-  run_or_fail(ctx, 4);
-  done.rethrow();
+  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return failing_producer_scenario(ctx, ch, p, t); });
   CHECK(t.unexpected == 0);
   CHECK(t.producer_errors == 1);  // the group reported the producer's error
   CHECK(t.items_delivered_twice() == 0);
@@ -661,14 +658,12 @@ asio::awaitable<void> cancel_scenario(asio::io_context& ctx, channel<int>& ch, m
 TEST_CASE("channel matrix: cancelled consumers take nothing, the others drain everything", "[channel][matrix][cancel]") {
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
-  asio::io_context ctx(4);
-  channel<int> ch(p.capacity);
   tally t(p.total());
   std::vector<asio::cancellation_signal> signals(static_cast<std::size_t>(p.consumers));
-  outcomes done, consumers_done;
-  asio::co_spawn(asio::make_strand(ctx), cancel_scenario(ctx, ch, p, t, signals, consumers_done), done.handler());
-  run_or_fail(ctx, 4);
-  done.rethrow();
+  outcomes consumers_done;
+  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) {
+    return cancel_scenario(ctx, ch, p, t, signals, consumers_done);
+  });
   consumers_done.rethrow();
   CHECK(consumers_done.finished == p.consumers);
   CHECK(t.unexpected == 0);
