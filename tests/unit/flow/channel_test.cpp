@@ -464,14 +464,15 @@ matrix_point generate_point() {
   return {consumers, producers, capacity};
 }
 
-// Runs one matrix scenario, made by `make(ctx, ch)`, on a strand of a
-// 4-thread io_context until it and everything it spawned are done.
+// Runs one matrix scenario, made by `make(ch)`, on a strand of `ctx`
+// (4 threads) until it and everything it spawned are done. The caller owns
+// `ctx` so that state the scenario binds to its executors (cancellation
+// signals) can be declared after it and so destroyed before it.
 template <typename MakeScenario>
-void run_matrix_scenario(const matrix_point& p, MakeScenario make) {
-  asio::io_context ctx(4);
+void run_matrix_scenario(asio::io_context& ctx, const matrix_point& p, MakeScenario make) {
   channel<int> ch(p.capacity);
   outcomes done;
-  asio::co_spawn(asio::make_strand(ctx), make(ctx, ch), done.handler());
+  asio::co_spawn(asio::make_strand(ctx), make(ch), done.handler());
   run_or_fail(ctx, 4);
   done.rethrow();
   CHECK(done.finished == 1);
@@ -483,7 +484,8 @@ TEST_CASE("channel matrix: close drains every item exactly once and ends every c
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
   tally t(p.total());
-  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return close_scenario(ctx, ch, p, t); });
+  asio::io_context ctx(4);
+  run_matrix_scenario(ctx, p, [&](channel<int>& ch) { return close_scenario(ctx, ch, p, t); });
   CHECK(t.items_not_delivered_once() == 0);
   CHECK(t.received == p.total());
   CHECK(t.end_of_stream == p.consumers + 2);
@@ -546,7 +548,8 @@ TEST_CASE("channel matrix: close(error) reaches every consumer and stops the pro
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
   tally t(p.total());
-  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return close_error_scenario(ctx, ch, p, t); });
+  asio::io_context ctx(4);
+  run_matrix_scenario(ctx, p, [&](channel<int>& ch) { return close_error_scenario(ctx, ch, p, t); });
   CHECK(t.unexpected == 0);
   CHECK(t.items_delivered_twice() == 0);
   CHECK(t.received >= p.total() / 2);
@@ -607,7 +610,8 @@ TEST_CASE("channel matrix: a producer that throws stops producers and consumers"
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
   tally t(p.total());
-  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) { return failing_producer_scenario(ctx, ch, p, t); });
+  asio::io_context ctx(4);
+  run_matrix_scenario(ctx, p, [&](channel<int>& ch) { return failing_producer_scenario(ctx, ch, p, t); });
   CHECK(t.unexpected == 0);
   CHECK(t.producer_errors == 1);  // the group reported the producer's error
   CHECK(t.items_delivered_twice() == 0);
@@ -659,9 +663,10 @@ TEST_CASE("channel matrix: cancelled consumers take nothing, the others drain ev
   const matrix_point p = generate_point();
   CAPTURE(p.consumers, p.producers, p.capacity);
   tally t(p.total());
+  asio::io_context ctx(4);
   std::vector<asio::cancellation_signal> signals(static_cast<std::size_t>(p.consumers));
   outcomes consumers_done;
-  run_matrix_scenario(p, [&](asio::io_context& ctx, channel<int>& ch) {
+  run_matrix_scenario(ctx, p, [&](channel<int>& ch) {
     return cancel_scenario(ctx, ch, p, t, signals, consumers_done);
   });
   consumers_done.rethrow();
