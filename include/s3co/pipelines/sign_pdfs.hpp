@@ -94,7 +94,9 @@ struct sign_pdfs_options {
   // Where the presigning consumers run; empty: the run's own executor.
   std::optional<boost::asio::any_io_executor> presign_executor;
   sign_pdfs_progress* progress = nullptr;
-  std::size_t manifest_part_size = 8 * 1024 * 1024;
+  // S3's smallest part, 2 in flight: the manifest holds at most 15 MiB of
+  // memory however many keys, and may reach 10,000 x 5 MiB (over 100M keys).
+  std::size_t manifest_part_size = s3::min_part_size;
   std::size_t manifest_parts_in_flight = 2;
   // Makes the manifest's name; empty: a random UUID.
   std::function<std::string()> manifest_id;

@@ -5,8 +5,8 @@
 // the proxy's counters say how many attempts each request took.
 //
 // Each test case seeds its own bucket with 3,000 keys of ~900 bytes (2,700
-// PDFs): the manifest is ~6 MB, so it goes up as one PutObject with the
-// default 8 MiB part size and as a 2-part multipart upload with 5 MiB parts.
+// PDFs): the manifest is ~6 MB, so it goes up as one PutObject with 8 MiB
+// parts and as a 2-part multipart upload with 5 MiB parts (the default).
 #include "faults_support.hpp"
 
 #include <map>
@@ -54,6 +54,12 @@ struct matrix : s3co::testing::faults::bucket_under_test {
     return options;
   }
 
+  static pipelines::sign_pdfs_options single_put_manifest() {
+    pipelines::sign_pdfs_options options;
+    options.manifest_part_size = 8 * 1024 * 1024;
+    return options;
+  }
+
   static pipelines::sign_pdfs_options multipart_manifest() {
     pipelines::sign_pdfs_options options;
     options.manifest_part_size = five_mib;
@@ -76,7 +82,7 @@ struct matrix : s3co::testing::faults::bucket_under_test {
     return run_through_proxy(matrix::options(), std::move(options));
   }
 
-  run_outcome run_through_proxy() { return run_through_proxy(pipelines::sign_pdfs_options()); }
+  run_outcome run_through_proxy() { return run_through_proxy(single_put_manifest()); }
 
   // The contract, the manifest fetched through its presigned URL via the
   // proxy with the faults off.
@@ -284,7 +290,7 @@ TEST_CASE("faults: a stall past the timeout on one list attempt is retried", "[f
   m.proxy.set_faults(s3co::testing::fault_nth(proxy_request_kind::list_objects, 2, proxy_fault::stall));
   http::client_options options = matrix::options();
   options.request_timeout = std::chrono::milliseconds(1500);
-  const run_outcome outcome = m.run_through_proxy(options, pipelines::sign_pdfs_options());
+  const run_outcome outcome = m.run_through_proxy(options, matrix::single_put_manifest());
   INFO(m.describe_log());
   REQUIRE(outcome.completed());
   CHECK(m.proxy.count(proxy_request_kind::list_objects) == 4);
@@ -303,7 +309,7 @@ TEST_CASE("faults: a stall past the timeout on every attempt fails the run withi
     m.proxy.set_faults(s3co::testing::fault_always(proxy_request_kind::put_object, proxy_fault::stall));
     options.request_timeout = std::chrono::milliseconds(1500);  // pages of ~1 MB must still go through
   }
-  const run_outcome outcome = m.run_through_proxy(options, pipelines::sign_pdfs_options());
+  const run_outcome outcome = m.run_through_proxy(options, matrix::single_put_manifest());
   INFO(m.describe_log());
   REQUIRE_FALSE(outcome.completed());
   const auto error = error_as<http::transport_error>(outcome);
