@@ -14,6 +14,7 @@
 #include <set>
 
 #include "../../support/fault_proxy.hpp"
+#include "../../support/sign_pdfs_program.hpp"
 
 using namespace s3co;
 using s3co::testing::fault_proxy;
@@ -375,4 +376,41 @@ TEST_CASE("faults: CreateMultipartUpload failing every time fails the run cleanl
   CHECK(m.proxy.count(proxy_request_kind::create_multipart) == 3);
   CHECK(m.proxy.count(proxy_request_kind::upload_part) == 0);
   m.check(outcome);
+}
+
+TEST_CASE("faults: the sign_pdfs program exits 1 naming the error, and leaves nothing behind", "[faults][cli]") {
+  matrix m("faults-cli");
+  std::string expected_code;
+  SECTION("503 SlowDown on every list request") {
+    m.proxy.set_faults(s3co::testing::fault_always(proxy_request_kind::list_objects, proxy_fault::slow_down));
+    expected_code = "SlowDown";
+  }
+  SECTION("UploadPart failing every time (the ~6 MB manifest goes up in 5 MiB parts)") {
+    m.proxy.set_faults(s3co::testing::fault_always(proxy_request_kind::upload_part, proxy_fault::internal_error));
+    expected_code = "InternalError";
+  }
+  const auto run = s3co::testing::run_sign_pdfs("--bucket " + m.bucket + " --prefix docs/",
+                                                "S3_ENDPOINT_URL=" + m.proxy.endpoint_url());
+  INFO(m.describe_log() << "stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_status == 1);
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  REQUIRE(parser.parse(run.out).get(body) == simdjson::SUCCESS);
+  std::string_view error;
+  REQUIRE(body["error"].get(error) == simdjson::SUCCESS);
+  CHECK(error.find(expected_code) != std::string_view::npos);
+  CHECK(run.err.find("\"event\":\"failed\"") != std::string::npos);
+  CHECK(run.err.find(m.env.credentials.secret_access_key) == std::string::npos);
+  // Three attempts at the first page, or the three pages.
+  CHECK(m.proxy.count(proxy_request_kind::list_objects) == 3);
+  CHECK(m.proxy.count(proxy_request_kind::put_object) == 0);
+  CHECK(m.proxy.count(proxy_request_kind::complete_multipart) == 0);
+  if (expected_code == "InternalError") {
+    CHECK(m.proxy.count(proxy_request_kind::create_multipart) == 1);
+    CHECK(m.proxy.count(proxy_request_kind::upload_part) >= 3);
+    CHECK(m.proxy.count(proxy_request_kind::upload_part) % 3 == 0);  // each part: three attempts
+    CHECK(m.proxy.count(proxy_request_kind::abort_multipart) == 1);
+  }
+  CHECK(m.list_keys("manifests/").empty());
+  CHECK(m.open_uploads() == 0);
 }

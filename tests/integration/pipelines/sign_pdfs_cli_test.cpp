@@ -16,31 +16,16 @@
 #include "../../support/concurrently.hpp"
 #include "../../support/run_async.hpp"
 #include "../../support/run_command.hpp"
+#include "../../support/sign_pdfs_program.hpp"
 #include "../../support/s3_server_env.hpp"
 #include "../../support/temp_file.hpp"
 
 using namespace s3co;
 using s3co::testing::run_async;
+using s3co::testing::run_sign_pdfs;
+using s3co::testing::shell_quote;
 
 namespace {
-
-// Quoted for sh: the whole value in single quotes.
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-// Runs sign_pdfs with the test radosgw's environment, then `environment`
-// (assignments such as "S3_ENDPOINT_URL='not a url'"), then the arguments.
-s3co::testing::process_result sign_pdfs(const std::string& arguments, const std::string& environment = {},
-                                        const std::string& input = {}) {
-  const char* env_file = std::getenv("S3CO_TEST_S3_ENV");
-  REQUIRE(env_file != nullptr);
-  return s3co::testing::run_process(". " + shell_quote(env_file) + " && unset BUCKET_NAME PREFIX URL_EXPIRY_SECONDS " +
-                                        "QUEUE_MAX && " + environment + " " + S3CO_SIGN_PDFS_BINARY + " " + arguments,
-                                    input);
-}
 
 simdjson::dom::object parse_object(simdjson::dom::parser& parser, const std::string& text) {
   INFO(text);
@@ -82,7 +67,7 @@ TEST_CASE("sign_pdfs prints the result, one complete log line and one EMF line",
     co_await f.s3.put_object(f.bucket, keys[i], "%PDF " + keys[i]);
   }));
 
-  const auto run = sign_pdfs("--bucket " + f.bucket + " --prefix in/ --page-size 2 --expiry-seconds 600");
+  const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix in/ --page-size 2 --expiry-seconds 600");
   INFO("stderr:\n" << run.err);
   REQUIRE(run.exit_status == 0);
 
@@ -165,17 +150,17 @@ TEST_CASE("sign_pdfs reads the event from a file or stdin, and flags beat it", "
   simdjson::dom::parser parser;
 
   const s3co::testing::temp_file event_file(event);
-  const auto from_file = sign_pdfs("--event " + event_file.path());
+  const auto from_file = run_sign_pdfs("--event " + event_file.path());
   INFO(from_file.err);
   REQUIRE(from_file.exit_status == 0);
   CHECK(number_field(parse_object(parser, from_file.out), "count") == 1);
 
-  const auto from_stdin = sign_pdfs("--event - --prefix other/", {}, event);
+  const auto from_stdin = run_sign_pdfs("--event - --prefix other/", {}, event);
   INFO(from_stdin.err);
   REQUIRE(from_stdin.exit_status == 0);
   CHECK(number_field(parse_object(parser, from_stdin.out), "count") == 1);
 
-  const auto from_environment = sign_pdfs("", "BUCKET_NAME=" + f.bucket + " PREFIX=ev/");
+  const auto from_environment = run_sign_pdfs("", "BUCKET_NAME=" + f.bucket + " PREFIX=ev/");
   INFO(from_environment.err);
   REQUIRE(from_environment.exit_status == 0);
   CHECK(number_field(parse_object(parser, from_environment.out), "count") == 1);
@@ -218,7 +203,7 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
   };
   simdjson::dom::parser parser;
   for (const auto& bad : cases) {
-    const auto run = sign_pdfs(bad.arguments, bad.environment, bad.stdin_text);
+    const auto run = run_sign_pdfs(bad.arguments, bad.environment, bad.stdin_text);
     INFO("sign_pdfs " << bad.arguments << " with " << bad.environment << " and stdin " << bad.stdin_text
                       << "\nstdout: " << run.out << "\nstderr: " << run.err);
     CHECK(run.exit_status == 2);
@@ -235,7 +220,7 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
 TEST_CASE("a missing bucket exits 1 with a clear error and leaves no upload", "[pipeline][cli]") {
   cli_fixture f;
   const std::string missing = "s3co-missing-" + f.bucket;
-  const auto run = sign_pdfs("--bucket " + missing);
+  const auto run = run_sign_pdfs("--bucket " + missing);
   INFO("stdout: " << run.out << "\nstderr: " << run.err);
   CHECK(run.exit_status == 1);
   simdjson::dom::parser parser;
@@ -251,7 +236,7 @@ TEST_CASE("a missing bucket exits 1 with a clear error and leaves no upload", "[
 
 TEST_CASE("an unreachable endpoint exits 1 after bounded retries", "[pipeline][cli]") {
   // Port 9 on 127.0.0.1: nothing listens, every connection is refused.
-  const auto run = sign_pdfs("--bucket some-bucket", "S3_ENDPOINT_URL=http://127.0.0.1:9");
+  const auto run = run_sign_pdfs("--bucket some-bucket", "S3_ENDPOINT_URL=http://127.0.0.1:9");
   INFO("stdout: " << run.out << "\nstderr: " << run.err);
   CHECK(run.exit_status == 1);
   simdjson::dom::parser parser;
