@@ -16,6 +16,13 @@
 
 namespace s3co::testing {
 
+// Quoted for sh: the whole value in single quotes.
+inline std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 struct process_result {
   int exit_status = -1;
   std::string out;

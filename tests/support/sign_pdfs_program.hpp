@@ -12,13 +12,6 @@
 
 namespace s3co::testing {
 
-// Quoted for sh: the whole value in single quotes.
-inline std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 // Runs sign_pdfs with the test radosgw's environment, then `environment`
 // (assignments such as "S3_ENDPOINT_URL='not a url'"), then the arguments.
 inline process_result run_sign_pdfs(const std::string& arguments, const std::string& environment = {},

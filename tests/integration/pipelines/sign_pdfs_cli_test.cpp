@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include "../../support/concurrently.hpp"
+#include "../../support/json_fields.hpp"
 #include "../../support/run_async.hpp"
 #include "../../support/run_command.hpp"
 #include "../../support/sign_pdfs_program.hpp"
@@ -21,32 +22,14 @@
 #include "../../support/temp_file.hpp"
 
 using namespace s3co;
+using s3co::testing::number_field;
+using s3co::testing::parse_object;
 using s3co::testing::run_async;
 using s3co::testing::run_sign_pdfs;
 using s3co::testing::shell_quote;
+using s3co::testing::string_field;
 
 namespace {
-
-simdjson::dom::object parse_object(simdjson::dom::parser& parser, const std::string& text) {
-  INFO(text);
-  simdjson::dom::object object;
-  REQUIRE(parser.parse(text).get(object) == simdjson::SUCCESS);
-  return object;
-}
-
-std::string string_field(simdjson::dom::object object, const char* name) {
-  std::string_view value;
-  INFO(name);
-  REQUIRE(object[name].get(value) == simdjson::SUCCESS);
-  return std::string(value);
-}
-
-std::uint64_t number_field(simdjson::dom::object object, const char* name) {
-  std::uint64_t value = 0;
-  INFO(name);
-  REQUIRE(object[name].get(value) == simdjson::SUCCESS);
-  return value;
-}
 
 struct cli_fixture {
   s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
