@@ -5,7 +5,7 @@
 // so that overhead would dominate. The low-level SHA256_CTX is a plain struct:
 // copying it is a memcpy, which makes an HMAC key with its inner and outer
 // pad blocks absorbed once (`hmac_sha256_key`) reusable without allocation.
-// The same SHA-NI/AVX code runs underneath (benchmarks/sha256_bench.cpp
+// The same SHA-NI/AVX code runs underneath (benchmarks/presign_bench.cpp
 // compares the alternatives).
 #pragma once
 

@@ -20,11 +20,11 @@
 #include <boost/asio/io_context.hpp>
 #include <simdjson.h>
 
-#include "../../support/concurrently.hpp"
-#include "../../support/presigned_get.hpp"
-#include "../../support/run_async.hpp"
-#include "../../support/run_command.hpp"
-#include "../../support/s3_server_env.hpp"
+#include "support/concurrently.hpp"
+#include "support/presigned_get.hpp"
+#include "support/run_async.hpp"
+#include "support/run_command.hpp"
+#include "support/s3_server_env.hpp"
 
 namespace s3co::testing::faults {
 

@@ -13,9 +13,9 @@
 #include <memory>
 #include <set>
 
-#include "../../support/fault_proxy.hpp"
-#include "../../support/json_fields.hpp"
-#include "../../support/sign_pdfs_program.hpp"
+#include "support/fault_proxy.hpp"
+#include "support/json_fields.hpp"
+#include "support/sign_pdfs_program.hpp"
 
 using namespace s3co;
 using s3co::testing::fault_proxy;

@@ -17,7 +17,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "../../support/fault_proxy.hpp"
+#include "support/fault_proxy.hpp"
 
 using namespace s3co;
 using boost::asio::awaitable;

@@ -13,13 +13,13 @@
 #include <boost/asio/io_context.hpp>
 #include <simdjson.h>
 
-#include "../../support/concurrently.hpp"
-#include "../../support/json_fields.hpp"
-#include "../../support/run_async.hpp"
-#include "../../support/run_command.hpp"
-#include "../../support/sign_pdfs_program.hpp"
-#include "../../support/s3_server_env.hpp"
-#include "../../support/temp_file.hpp"
+#include "support/concurrently.hpp"
+#include "support/json_fields.hpp"
+#include "support/run_async.hpp"
+#include "support/run_command.hpp"
+#include "support/sign_pdfs_program.hpp"
+#include "support/s3_server_env.hpp"
+#include "support/temp_file.hpp"
 
 using namespace s3co;
 using s3co::testing::number_field;

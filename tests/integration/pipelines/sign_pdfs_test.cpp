@@ -13,12 +13,12 @@
 #include <boost/asio/thread_pool.hpp>
 #include <simdjson.h>
 
-#include "../../support/concurrently.hpp"
-#include "../../support/presigned_get.hpp"
-#include "../../support/run_async.hpp"
-#include "../../support/run_command.hpp"
-#include "../../support/s3_server_env.hpp"
-#include "../../support/tricky_keys.hpp"
+#include "support/concurrently.hpp"
+#include "support/presigned_get.hpp"
+#include "support/run_async.hpp"
+#include "support/run_command.hpp"
+#include "support/s3_server_env.hpp"
+#include "support/tricky_keys.hpp"
 
 using namespace s3co;
 using boost::asio::awaitable;

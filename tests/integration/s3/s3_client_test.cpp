@@ -13,11 +13,11 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "../../support/concurrently.hpp"
-#include "../../support/run_async.hpp"
-#include "../../support/s3_server_env.hpp"
-#include "../../support/temp_file.hpp"
-#include "../../support/tricky_keys.hpp"
+#include "support/concurrently.hpp"
+#include "support/run_async.hpp"
+#include "support/s3_server_env.hpp"
+#include "support/temp_file.hpp"
+#include "support/tricky_keys.hpp"
 
 using namespace s3co;
 using boost::asio::awaitable;

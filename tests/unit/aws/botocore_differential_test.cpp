@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "../../support/run_command.hpp"
-#include "../../support/tricky_keys.hpp"
+#include "support/run_command.hpp"
+#include "support/tricky_keys.hpp"
 
 using namespace s3co::aws;
 using namespace std::chrono;

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "../../support/scoped_environment.hpp"
-#include "../../support/temp_file.hpp"
+#include "support/scoped_environment.hpp"
+#include "support/temp_file.hpp"
 
 using namespace s3co::aws;
 using s3co::testing::scoped_environment;

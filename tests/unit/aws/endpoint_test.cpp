@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../../support/scoped_environment.hpp"
+#include "support/scoped_environment.hpp"
 
 using namespace s3co::aws;
 

@@ -27,7 +27,7 @@
 
 #include "s3co/flow/task_group.hpp"
 
-#include "../../support/run_until_idle.hpp"
+#include "support/run_until_idle.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

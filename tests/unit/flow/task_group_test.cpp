@@ -20,7 +20,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "../../support/run_until_idle.hpp"
+#include "support/run_until_idle.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

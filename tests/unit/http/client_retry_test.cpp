@@ -14,10 +14,10 @@
 
 #include "s3co/aws/amz_time.hpp"
 #include "s3co/http/client.hpp"
-#include "../../support/temp_file.hpp"
-#include "../../support/test_http_options.hpp"
-#include "../../support/test_http_run.hpp"
-#include "../../support/test_http_server.hpp"
+#include "support/temp_file.hpp"
+#include "support/test_http_options.hpp"
+#include "support/test_http_run.hpp"
+#include "support/test_http_server.hpp"
 
 namespace http = s3co::http;
 using namespace std::chrono_literals;

@@ -17,11 +17,11 @@
 
 #include "s3co/http/client.hpp"
 #include "s3co/http/tls.hpp"
-#include "../../support/temp_file.hpp"
-#include "../../support/test_http_options.hpp"
-#include "../../support/test_http_run.hpp"
-#include "../../support/test_http_server.hpp"
-#include "../../support/test_tls_certs.hpp"
+#include "support/temp_file.hpp"
+#include "support/test_http_options.hpp"
+#include "support/test_http_run.hpp"
+#include "support/test_http_server.hpp"
+#include "support/test_tls_certs.hpp"
 
 namespace http = s3co::http;
 using namespace std::chrono_literals;

@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "../../support/fake_sender.hpp"
-#include "../../support/run_async.hpp"
+#include "support/fake_sender.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co;
 using s3co::testing::answer;

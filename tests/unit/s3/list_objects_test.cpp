@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "../../support/fake_sender.hpp"
-#include "../../support/run_async.hpp"
+#include "support/fake_sender.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co;
 using s3co::testing::answer;

@@ -5,8 +5,8 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "../../support/fake_sender.hpp"
-#include "../../support/run_async.hpp"
+#include "support/fake_sender.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co;
 using s3co::testing::answer;

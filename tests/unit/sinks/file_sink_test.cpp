@@ -12,7 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "../../support/run_async.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co::sinks;
 namespace asio = boost::asio;

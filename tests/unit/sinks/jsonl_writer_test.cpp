@@ -21,7 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "../../support/run_async.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co::sinks;
 namespace asio = boost::asio;
