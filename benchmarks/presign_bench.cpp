@@ -43,7 +43,7 @@ const std::vector<std::string>& bench_keys() {
 }
 
 const credentials bench_credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-const time_point bench_time = std::chrono::sys_days{std::chrono::year{2026} / 4 / 1};
+const utc_time_point bench_time = std::chrono::sys_days{std::chrono::year{2026} / 4 / 1};
 
 void presign_urls(benchmark::State& state, const credentials& creds) {
   presigner signer(creds, "us-east-1", parse_endpoint_url("http://127.0.0.1:7480"));

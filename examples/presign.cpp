@@ -34,7 +34,7 @@ struct options {
   std::optional<std::string> region;
   bool path_style = false;
   std::chrono::seconds expires_in{3600};
-  std::optional<s3co::aws::time_point> at;
+  std::optional<s3co::aws::utc_time_point> at;
   std::vector<std::string> keys;
 };
 
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const time_point at = parsed.at.value_or(std::chrono::system_clock::now());
+  const utc_time_point at = parsed.at.value_or(std::chrono::system_clock::now());
   std::string url;
   const auto emit = [&](std::string_view key) -> bool {
     url.clear();

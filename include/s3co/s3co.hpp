@@ -1,6 +1,7 @@
 // Everything s3co offers, in one include.
 #pragma once
 
+#include "s3co/error.hpp"
 #include "s3co/aws/amz_time.hpp"
 #include "s3co/aws/config_error.hpp"
 #include "s3co/aws/credentials.hpp"
@@ -24,6 +25,7 @@
 #include "s3co/pipelines/sign_pdfs_config.hpp"
 #include "s3co/pipelines/sign_pdfs_handler.hpp"
 #include "s3co/s3/client.hpp"
+#include "s3co/s3/client_from_environment.hpp"
 #include "s3co/s3/error.hpp"
 #include "s3co/s3/list_objects.hpp"
 #include "s3co/s3/multipart_upload.hpp"

@@ -8,14 +8,17 @@
 #include <optional>
 #include <string_view>
 
+#include "s3co/detail/text.hpp"
+
 namespace s3co::aws {
 
-using time_point = std::chrono::system_clock::time_point;
+// (Not `utc_time_point`: that would clash with std::chrono's under `using namespace`.)
+using utc_time_point = std::chrono::system_clock::time_point;
 
 // A formatted X-Amz-Date; `date()` is the first eight characters.
 class amz_timestamp {
  public:
-  explicit amz_timestamp(time_point when) noexcept;
+  explicit amz_timestamp(utc_time_point when) noexcept;
 
   std::string_view text() const noexcept { return {text_.data(), text_.size()}; }
   std::string_view date() const noexcept { return text().substr(0, 8); }
@@ -26,23 +29,17 @@ class amz_timestamp {
 
 // Parses `YYYYMMDDTHHMMSSZ`; nullopt when the text is not exactly that form
 // or names an impossible date or time.
-std::optional<time_point> parse_amz_timestamp(std::string_view text) noexcept;
+std::optional<utc_time_point> parse_amz_timestamp(std::string_view text) noexcept;
 
 // Parses an HTTP date (RFC 7231 IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`),
 // as servers send in `Date`; nullopt for anything else.
-std::optional<time_point> parse_http_date(std::string_view text) noexcept;
+std::optional<utc_time_point> parse_http_date(std::string_view text) noexcept;
 
 // ---------------------------------------------------------------------------
 
 namespace detail {
 
-inline char* write_digits(char* cursor, unsigned value, int width) noexcept {
-  for (int i = width - 1; i >= 0; --i) {
-    cursor[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return cursor + width;
-}
+using s3co::detail::write_digits;
 
 inline std::optional<unsigned> read_digits(std::string_view text) noexcept {
   unsigned value = 0;
@@ -55,7 +52,7 @@ inline std::optional<unsigned> read_digits(std::string_view text) noexcept {
 
 }  // namespace detail
 
-inline amz_timestamp::amz_timestamp(time_point when) noexcept {
+inline amz_timestamp::amz_timestamp(utc_time_point when) noexcept {
   using namespace std::chrono;
   const auto day = floor<days>(when);
   const year_month_day ymd{day};
@@ -71,7 +68,7 @@ inline amz_timestamp::amz_timestamp(time_point when) noexcept {
   *cursor = 'Z';
 }
 
-inline std::optional<time_point> parse_amz_timestamp(std::string_view text) noexcept {
+inline std::optional<utc_time_point> parse_amz_timestamp(std::string_view text) noexcept {
   using namespace std::chrono;
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
   const auto year = detail::read_digits(text.substr(0, 4));
@@ -84,10 +81,10 @@ inline std::optional<time_point> parse_amz_timestamp(std::string_view text) noex
   const year_month_day ymd{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
                            std::chrono::day{*day}};
   if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  return time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
+  return utc_time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
 }
 
-inline std::optional<time_point> parse_http_date(std::string_view text) noexcept {
+inline std::optional<utc_time_point> parse_http_date(std::string_view text) noexcept {
   using namespace std::chrono;
   // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
   if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
@@ -106,7 +103,7 @@ inline std::optional<time_point> parse_http_date(std::string_view text) noexcept
   const year_month_day ymd{std::chrono::year{static_cast<int>(*year)},
                            std::chrono::month{static_cast<unsigned>(month_at / 3 + 1)}, std::chrono::day{*day}};
   if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  return time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
+  return utc_time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
 }
 
 }  // namespace s3co::aws

@@ -3,15 +3,16 @@
 // secret's value.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "s3co/error.hpp"
 
 namespace s3co::aws {
 
-class config_error : public std::invalid_argument {
+class config_error : public s3co::error {
  public:
   config_error(std::string field, const std::string& problem)
-      : std::invalid_argument(field + ": " + problem), field_(std::move(field)) {}
+      : s3co::error(field + ": " + problem, {.operation = field}), field_(std::move(field)) {}
 
   const std::string& field() const noexcept { return field_; }
 

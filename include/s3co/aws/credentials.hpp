@@ -15,19 +15,20 @@
 #include <string_view>
 
 #include "s3co/aws/config_error.hpp"
+#include "s3co/detail/text.hpp"
 #include "s3co/aws/environment.hpp"
 
 namespace s3co::aws {
 
 struct credentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // empty unless the credentials are temporary
+  std::string access_key_id{};
+  std::string secret_access_key{};
+  std::string session_token{};  // empty unless the credentials are temporary
 };
 
 struct resolved_credentials {
-  credentials value;
-  std::string source;  // e.g. "environment" or "shared credentials file /root/.aws/credentials, profile default"
+  credentials value{};
+  std::string source{};  // e.g. "environment" or "shared credentials file /root/.aws/credentials, profile default"
 };
 
 // Throws config_error naming `source` when a field is missing or malformed.
@@ -54,14 +55,6 @@ inline std::string_view trim(std::string_view text) {
   if (first == std::string_view::npos) return {};
   const auto last = text.find_last_not_of(" \t\r\n");
   return text.substr(first, last - first + 1);
-}
-
-inline std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace detail
@@ -117,7 +110,7 @@ inline credentials read_credentials_file(const std::string& path, const std::str
                          "line " + std::to_string(line_number) + " is neither [section] nor name = value");
     }
     if (!in_profile) continue;
-    const std::string name = detail::lower_ascii(detail::trim(text.substr(0, equals)));
+    const std::string name = s3co::detail::lower_ascii(detail::trim(text.substr(0, equals)));
     const std::string_view value = detail::trim(text.substr(equals + 1));
     if (name == "aws_access_key_id") creds.access_key_id = value;
     else if (name == "aws_secret_access_key") creds.secret_access_key = value;

@@ -4,8 +4,12 @@
 //
 // The caller gives the already-encoded path and a query built with
 // `canonical_query_string`, which is both the signed form and a valid URL
-// query, so the request line and the signature cannot disagree. Like the
-// presigner, a header_signer is not synchronised: one per thread.
+// query, so the request line and the signature cannot disagree. The signer
+// owns Host, X-Amz-Date, X-Amz-Content-SHA256, X-Amz-Security-Token and
+// Authorization: a caller's header of one of those names is refused, as is a
+// header name that is not an HTTP token or a value holding CR, LF or NUL (it
+// would smuggle a second header past the signature). Like the presigner, a
+// header_signer is not synchronised: one per thread.
 #pragma once
 
 #include <algorithm>
@@ -15,12 +19,14 @@
 #include <vector>
 
 #include "s3co/aws/amz_time.hpp"
+#include "s3co/aws/config_error.hpp"
 #include "s3co/aws/credentials.hpp"
 #include "s3co/aws/http_method.hpp"
 #include "s3co/aws/region.hpp"
 #include "s3co/aws/sha256.hpp"
 #include "s3co/aws/signing_key.hpp"
 #include "s3co/aws/uri_encoding.hpp"
+#include "s3co/detail/text.hpp"
 
 namespace s3co::aws {
 
@@ -29,33 +35,38 @@ inline constexpr std::string_view empty_payload_sha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 struct query_parameter {
-  std::string name;   // raw
-  std::string value;  // raw; empty for a bare flag such as `uploads`
+  std::string name{};   // raw
+  std::string value{};  // raw; empty for a bare flag such as `uploads`
 };
 
 // Encodes and sorts the parameters: `a=1&b=&c=x%2Fy`.
 std::string canonical_query_string(std::vector<query_parameter> parameters);
 
-struct http_header {
-  std::string name;
-  std::string value;
+// A header to sign, as the caller will send it.
+struct header_field {
+  std::string name{};
+  std::string value{};
 };
+
+// Throws config_error naming the header when the signer must refuse it (see
+// above).
+void validate_header_to_sign(const header_field& header);
 
 struct header_signing_input {
   http_method method = http_method::get;
-  std::string_view authority;        // the Host header
-  std::string_view encoded_path;     // e.g. "/bucket/key%20name"
-  std::string_view canonical_query;  // from canonical_query_string, or empty
-  std::span<const http_header> headers;  // further headers to sign (content-type, range, ...)
+  std::string_view authority{};        // the Host header
+  std::string_view encoded_path{};     // e.g. "/bucket/key%20name"
+  std::string_view canonical_query{};  // from canonical_query_string, or empty
+  std::span<const header_field> headers{};  // further headers to sign (content-type, range, ...)
   std::string_view payload_sha256 = unsigned_payload;  // hex digest or UNSIGNED-PAYLOAD
-  time_point at;
+  utc_time_point at{};
 };
 
 struct signature_headers {
-  std::string authorization;
-  std::string amz_date;
-  std::string content_sha256;
-  std::string security_token;  // empty unless the credentials carry one
+  std::string authorization{};
+  std::string amz_date{};
+  std::string content_sha256{};
+  std::string security_token{};  // empty unless the credentials carry one
 };
 
 class header_signer {
@@ -89,7 +100,29 @@ inline void append_canonical_header_value(std::string& out, std::string_view val
   }
 }
 
+inline bool is_token_char(char c) noexcept {
+  // RFC 9110 tchar.
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
 }  // namespace detail
+
+inline void validate_header_to_sign(const header_field& header) {
+  if (header.name.empty()) throw config_error("header", "has an empty name");
+  for (const char c : header.name) {
+    if (!detail::is_token_char(c)) throw config_error("header " + header.name, "has a name that is not an HTTP token");
+  }
+  const std::string name = s3co::detail::lower_ascii(header.name);
+  constexpr std::string_view signer_owned[] = {"host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token",
+                                               "authorization"};
+  for (const auto owned : signer_owned) {
+    if (name == owned) throw config_error("header " + header.name, "is set by the signer, not by the caller");
+  }
+  if (header.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    throw config_error("header " + header.name, "has a value with CR, LF or NUL");
+  }
+}
 
 inline std::string canonical_query_string(std::vector<query_parameter> parameters) {
   for (auto& parameter : parameters) {
@@ -123,17 +156,18 @@ inline signature_headers header_signer::sign(const header_signing_input& input) 
   result.content_sha256 = input.payload_sha256;
   result.security_token = session_token_;
 
-  std::vector<http_header> headers;
+  std::vector<header_field> headers;
   headers.reserve(input.headers.size() + 4);
   headers.push_back({"host", std::string(input.authority)});
   headers.push_back({"x-amz-content-sha256", result.content_sha256});
   headers.push_back({"x-amz-date", result.amz_date});
   if (!session_token_.empty()) headers.push_back({"x-amz-security-token", session_token_});
   for (const auto& header : input.headers) {
-    headers.push_back({detail::lower_ascii(header.name), header.value});
+    validate_header_to_sign(header);
+    headers.push_back({s3co::detail::lower_ascii(header.name), header.value});
   }
   std::stable_sort(headers.begin(), headers.end(),
-                   [](const http_header& a, const http_header& b) { return a.name < b.name; });
+                   [](const header_field& a, const header_field& b) { return a.name < b.name; });
 
   std::string canonical_headers;
   std::string signed_header_names;

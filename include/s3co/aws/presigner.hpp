@@ -8,12 +8,25 @@
 // straight from the URL being written, so a presign allocates nothing beyond
 // growth of the output string (`append_presigned` reuses the caller's buffer).
 //
-// A presigner holds a signing-key cache and is not synchronised: use one per
-// thread (copies are cheap).
+// On AWS, virtual-hosted URLs name the regional host
+// (`bucket.s3.REGION.amazonaws.com`; `bucket.s3.amazonaws.com` in us-east-1
+// only), as botocore does with addressing_style="virtual" and the JS SDK v3
+// does. (botocore's default mode signs the global host for every region,
+// which answers 307 for young buckets and does not serve opt-in regions.)
+//
+// A URL is valid from `presign_request::at`, by default the presigner's
+// clock: the system clock plus an offset the owner sets once a server's time
+// is known (`set_clock_offset`), so a machine whose clock is off still hands
+// out live URLs.
+//
+// presign() is not const: it fills the signing-key cache (a new key each UTC
+// day) and remembers the last bucket's address. A presigner is therefore not
+// synchronised: use one per thread (copies are cheap).
 #pragma once
 
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,10 +49,10 @@ inline constexpr std::chrono::seconds max_presign_expiry{604800};  // seven days
 void validate_presign_expiry(std::chrono::seconds expiry, const std::string& field = "expiry_seconds");
 
 struct presign_request {
-  std::string_view bucket;
-  std::string_view key;  // the object key, raw UTF-8
+  std::string_view bucket{};
+  std::string_view key{};  // the object key, raw UTF-8
   std::chrono::seconds expires{3600};
-  time_point at;         // when the URL starts to be valid
+  std::optional<utc_time_point> at{};  // when the URL starts to be valid; absent: now()
   http_method method = http_method::get;
 };
 
@@ -53,6 +66,11 @@ class presigner {
   const s3_endpoint& endpoint() const noexcept { return endpoint_; }
   const signing_key_cache& key_cache() const noexcept { return keys_; }
 
+  // The presigner's clock: system time corrected by `offset` (server - local).
+  void set_clock_offset(std::chrono::milliseconds offset) noexcept { clock_offset_ = offset; }
+  std::chrono::milliseconds clock_offset() const noexcept { return clock_offset_; }
+  utc_time_point now() const noexcept { return std::chrono::system_clock::now() + clock_offset_; }
+
  private:
   const bucket_address& address_of(std::string_view bucket);
 
@@ -61,6 +79,7 @@ class presigner {
   std::string encoded_session_token_;  // empty without a token
   std::string last_bucket_;
   bucket_address last_address_;
+  std::chrono::milliseconds clock_offset_{0};
 };
 
 // ---------------------------------------------------------------------------
@@ -83,12 +102,6 @@ inline const bucket_address& presigner::address_of(std::string_view bucket) {
   if (last_address_.authority.empty() || bucket != last_bucket_) {
     last_address_ = address_bucket(endpoint_, bucket);
     last_bucket_ = bucket;
-    // botocore presigns virtual-hosted URLs on AWS's global host whatever the
-    // region (the scope still names the region), unless virtual hosting was
-    // asked for explicitly.
-    if (endpoint_.is_aws && endpoint_.addressing == addressing_style::automatic && last_address_.virtual_hosted) {
-      last_address_.authority = last_bucket_ + ".s3.amazonaws.com";
-    }
   }
   return last_address_;
 }
@@ -104,7 +117,7 @@ inline void presigner::append_presigned(std::string& out, const presign_request&
   if (request.bucket.empty()) throw config_error("bucket", "must not be empty");
   if (request.key.empty()) throw config_error("key", "must not be empty");
 
-  const amz_timestamp timestamp(request.at);
+  const amz_timestamp timestamp(request.at ? *request.at : now());
   const scoped_signing_key& key = keys_.for_date(timestamp.date());
   const bucket_address& address = address_of(request.bucket);
 

@@ -19,6 +19,8 @@
 
 #include <openssl/sha.h>
 
+#include "s3co/detail/text.hpp"
+
 namespace s3co::aws {
 
 using sha256_digest = std::array<unsigned char, 32>;
@@ -127,7 +129,7 @@ inline sha256_digest hmac_sha256_key::message::finish() noexcept {
 }
 
 inline char* write_hex(char* out, std::span<const unsigned char> bytes) noexcept {
-  static constexpr char digits[] = "0123456789abcdef";
+  constexpr std::string_view digits = s3co::detail::lower_hex_digits;
   for (unsigned char byte : bytes) {
     *out++ = digits[byte >> 4];
     *out++ = digits[byte & 0x0f];

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "s3co/detail/text.hpp"
+
 namespace s3co::aws {
 
 enum class slash_handling { encode, keep };
@@ -43,17 +45,10 @@ constexpr std::array<bool, 256> make_unreserved_table() {
 
 inline constexpr std::array<bool, 256> unreserved = make_unreserved_table();
 
-constexpr int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace detail
 
 inline void append_uri_encoded(std::string& out, std::string_view text, slash_handling slashes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
+  constexpr std::string_view digits = s3co::detail::upper_hex_digits;
   // Reserve for the worst case once, then write without re-checking capacity.
   const std::size_t start = out.size();
   out.resize(start + text.size() * 3);
@@ -84,8 +79,8 @@ inline std::optional<std::string> uri_decoded(std::string_view text, plus_handli
     const char c = text[i];
     if (c == '%') {
       if (text.size() - i < 3) return std::nullopt;
-      const int high = detail::hex_value(text[i + 1]);
-      const int low = detail::hex_value(text[i + 2]);
+      const int high = s3co::detail::hex_value(text[i + 1]);
+      const int low = s3co::detail::hex_value(text[i + 2]);
       if (high < 0 || low < 0) return std::nullopt;
       out.push_back(static_cast<char>(high * 16 + low));
       i += 2;

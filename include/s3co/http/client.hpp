@@ -8,8 +8,10 @@
 // - Every attempt has a connect timeout and a total timeout; a response body
 //   over `max_response_body` is an error, not unbounded memory.
 // - Retries follow aws/retry_policy.hpp (standard mode), re-signing each
-//   attempt through request::authorize; RequestTimeTooSkewed corrects the
-//   clock offset from the server's Date header and retries once.
+//   attempt through request::authorize. An answer is classified by its
+//   status, or by request::classify where the protocol layer (S3) reads its
+//   error codes; an answer classified as clock skew is retried once, at once
+//   (the classifier has corrected its clock).
 // - Errors name the request by method, host and path only: no query, no
 //   header, so no signature or token reaches a log.
 //
@@ -54,8 +56,8 @@ struct client_options {
   std::chrono::milliseconds request_timeout{120'000};  // one attempt: send and receive
   std::size_t max_response_body = 64 * 1024 * 1024;    // in-memory bodies only
   std::size_t max_idle_connections_per_host = 64;
-  aws::retry_config retry;
-  tls_options tls;
+  aws::retry_config retry = aws::retry_config();
+  tls_options tls = tls_options();
   std::string user_agent = "s3co/0.1";
 };
 
@@ -74,7 +76,6 @@ class client {
   const client_options& options() const noexcept { return options_; }
   int retry_tokens() const noexcept { return quota_.available(); }
   std::size_t connections_opened() const noexcept { return connections_opened_.load(); }
-  std::chrono::milliseconds clock_offset() const noexcept { return clock_offset_.load(); }
 
  private:
   // (A default argument `= {}` trips g++ 12's -Wmaybe-uninitialized.)
@@ -104,7 +105,6 @@ class client {
   client_options options_;
   boost::asio::ssl::context tls_context_;
   aws::retry_quota quota_;
-  std::atomic<std::chrono::milliseconds> clock_offset_{std::chrono::milliseconds(0)};
   std::atomic<std::size_t> connections_opened_{0};
   std::mutex pool_mutex_;
   std::unordered_map<std::string, std::vector<connection_ptr>> idle_;
@@ -163,13 +163,13 @@ inline boost::asio::awaitable<response> client::send(request req) {
   using aws::failure_kind;
   bool clock_corrected = false;
   for (int attempt_number = 1;; ++attempt_number) {
-    if (req.authorize) req.authorize(req, std::chrono::system_clock::now() + clock_offset_.load());
+    if (req.authorize) req.authorize(req, std::chrono::system_clock::now());
     std::optional<response> answer;
     boost::system::error_code failure;
     failure_kind kind;
     try {
       answer = co_await attempt(req);
-      kind = aws::classify_response(answer->status, aws::find_error_code(answer->body));
+      kind = req.classify ? req.classify(*answer) : aws::classify_response(answer->status, {});
     } catch (const boost::system::system_error& error) {
       if (error.code() == boost::asio::error::operation_aborted) throw;  // cancelled by the caller
       failure = error.code();
@@ -189,17 +189,13 @@ inline boost::asio::awaitable<response> client::send(request req) {
         answer->attempts = attempt_number;
         co_return std::move(*answer);
       }
-      throw transport_error(failure,
-                            req.describe() + " failed after " + std::to_string(attempt_number) + " attempt" +
-                                (attempt_number == 1 ? "" : "s"),
-                            attempt_number);
+      std::string operation = req.describe();
+      const std::string what = operation + " failed after " + std::to_string(attempt_number) + " attempt" +
+                               (attempt_number == 1 ? "" : "s");
+      throw transport_error(failure, std::move(operation), what, attempt_number, aws::is_retryable(kind));
     }
     if (kind == failure_kind::clock_skew) {
       clock_corrected = true;
-      if (const auto server_time = aws::parse_http_date(answer->header("Date"))) {
-        clock_offset_ = std::chrono::duration_cast<std::chrono::milliseconds>(*server_time -
-                                                                               std::chrono::system_clock::now());
-      }
       continue;
     }
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);

@@ -4,8 +4,11 @@
 //
 // A request's body is re-sent from its start on each attempt: a string body
 // is kept in the request, a file body is reopened. `authorize` runs before
-// every attempt with the (skew-corrected) time, so a retried request carries
-// a fresh signature.
+// every attempt with the local time of the attempt, so a retried request
+// carries a fresh signature (a protocol layer that knows the server's clock
+// corrects the time itself). `classify` lets that layer read its own error
+// codes from an answer for the retry decision; without it, the status alone
+// decides (aws/retry_policy.hpp).
 #pragma once
 
 #include <chrono>
@@ -19,16 +22,24 @@
 #include <vector>
 
 #include "s3co/aws/amz_time.hpp"
-#include "s3co/aws/header_signer.hpp"
+#include "s3co/aws/retry_policy.hpp"
 #include "s3co/aws/http_method.hpp"
+#include "s3co/detail/text.hpp"
+#include "s3co/error.hpp"
 
 namespace s3co::http {
 
-using aws::http_header;
 using aws::http_method;
 
+struct http_header {
+  std::string name{};
+  std::string value{};
+};
+
+struct response;
+
 struct file_body {
-  std::string path;
+  std::string path{};
 };
 
 using request_body = std::variant<std::monostate, std::string, file_body>;
@@ -36,16 +47,18 @@ using request_body = std::variant<std::monostate, std::string, file_body>;
 struct request {
   http_method method = http_method::get;
   std::string scheme = "https";  // "http" or "https"
-  std::string host;              // name or address, without port or brackets
+  std::string host{};              // name or address, without port or brackets
   std::uint16_t port = 443;
-  std::string authority;         // the Host header: host[:port]
-  std::string target;            // encoded path and query
-  std::vector<http_header> headers;  // besides Host and Content-Length
-  request_body body;
+  std::string authority{};         // the Host header: host[:port]
+  std::string target{};            // encoded path and query
+  std::vector<http_header> headers{};  // besides Host and Content-Length
+  request_body body{};
   // Where a GET's body goes: empty for memory, else a file path.
-  std::string response_file;
+  std::string response_file{};
   // Adds authentication headers for one attempt; may be empty.
-  std::function<void(request&, aws::time_point)> authorize;
+  std::function<void(request&, aws::utc_time_point)> authorize{};
+  // How the retry policy sees an answer; may be empty.
+  std::function<aws::failure_kind(const response&)> classify{};
 
   // For logs and errors: method, scheme, authority and path, never the query
   // (it may hold a presigned signature) and never a header.
@@ -54,8 +67,8 @@ struct request {
 
 struct response {
   unsigned status = 0;
-  std::vector<http_header> headers;
-  std::string body;  // empty when the body went to request::response_file
+  std::vector<http_header> headers{};
+  std::string body{};  // empty when the body went to request::response_file
   int attempts = 1;  // how many attempts it took
 
   bool ok() const noexcept { return status >= 200 && status < 300; }
@@ -64,15 +77,21 @@ struct response {
 };
 
 // No usable HTTP answer: connection failures, timeouts, TLS errors, a body
-// over the limit. The message names the request (see request::describe).
-class transport_error : public std::system_error {
+// over the limit. The message names the request (see request::describe) and
+// the cause; system_code() is the underlying error.
+class transport_error : public s3co::error {
  public:
+  transport_error(std::error_code code, std::string operation, const std::string& what, int attempts, bool retryable)
+      : s3co::error(what + ": " + code.message(),
+                    {.operation = std::move(operation), .retryable = retryable, .attempts = attempts}),
+        system_code_(code) {}
+  // For transports of one's own (test doubles): `what` names the operation too.
   transport_error(std::error_code code, const std::string& what, int attempts)
-      : std::system_error(code, what), attempts_(attempts) {}
-  int attempts() const noexcept { return attempts_; }
+      : transport_error(code, what, what, attempts, false) {}
+  std::error_code system_code() const noexcept { return system_code_; }
 
  private:
-  int attempts_;
+  std::error_code system_code_;
 };
 
 // ---------------------------------------------------------------------------
@@ -85,16 +104,8 @@ inline std::string request::describe() const {
 }
 
 inline std::string_view response::header(std::string_view name) const noexcept {
-  const auto same = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-      if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-  };
   for (const auto& header : headers) {
-    if (same(header.name, name)) return header.value;
+    if (s3co::detail::equals_ignoring_ascii_case(header.name, name)) return header.value;
   }
   return {};
 }

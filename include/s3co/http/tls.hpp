@@ -13,7 +13,7 @@ namespace s3co::http {
 
 struct tls_options {
   bool verify_peer = true;
-  std::string ca_file;  // PEM bundle; empty: the system trust store
+  std::string ca_file = std::string();  // PEM bundle; empty: the system trust store
 };
 
 // A TLS 1.2+ client context for `options`. Throws std::system_error when the

@@ -19,11 +19,13 @@
 // - A key that cannot be presigned or written (invalid UTF-8) counts in
 //   `errors` and the run goes on. A failure of the listing, of the upload or
 //   a cancellation stops every stage (the keys channel is closed with the
-//   error), aborts the manifest upload so nothing is left, and is rethrown;
-//   when the failure hit the final PutObject/CompleteMultipartUpload (which
-//   may have been applied although its answer was lost), the manifest is
-//   also deleted. That final request is never cut off by a cancellation: it
-//   finishes, then the cancellation is honoured.
+//   error), aborts the manifest upload so nothing is left, and is rethrown.
+//   The manifest's final request is the upload stream's commit point, which
+//   a cancellation cannot cut off, and a failure after it deletes a manifest
+//   that may have been stored (s3/multipart_upload.hpp).
+// - Presigned URLs are signed on the server's clock as the client learned it
+//   from the listing's answers, so a skewed local clock still yields live
+//   URLs.
 //
 // Ownership: run() refers to the S3 client, which must outlive it; all
 // other state lives in the run's own frame.
@@ -44,15 +46,12 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include "s3co/aws/presigner.hpp"
+#include "s3co/detail/text.hpp"
 #include "s3co/flow/channel.hpp"
 #include "s3co/flow/task_group.hpp"
 #include "s3co/pipelines/sign_pdfs_config.hpp"
@@ -69,14 +68,14 @@ namespace s3co::pipelines {
 struct sign_pdfs_result {
   std::uint64_t count = 0;   // manifest lines
   std::uint64_t errors = 0;  // matching keys left out of the manifest
-  std::string manifest_key;
-  std::string manifest_url;
+  std::string manifest_key{};
+  std::string manifest_url{};
   int pages = 0;
   std::int64_t duration_ms = 0;
   // Beyond the result JSON, for telemetry:
   std::uint64_t keys_listed = 0;
   std::uint64_t manifest_bytes = 0;
-  std::uint64_t response_bytes = 0;  // ListObjectsV2 bodies received
+  std::uint64_t list_response_bytes = 0;  // ListObjectsV2 bodies received
   bool manifest_multipart = false;
 };
 
@@ -92,14 +91,14 @@ struct sign_pdfs_progress {
 
 struct sign_pdfs_options {
   // Where the presigning consumers run; empty: the run's own executor.
-  std::optional<boost::asio::any_io_executor> presign_executor;
+  std::optional<boost::asio::any_io_executor> presign_executor{};
   sign_pdfs_progress* progress = nullptr;
   // S3's smallest part, 2 in flight: the manifest holds at most 15 MiB of
   // memory however many keys, and may reach 10,000 x 5 MiB (over 100M keys).
   std::size_t manifest_part_size = s3::min_part_size;
   std::size_t manifest_parts_in_flight = 2;
   // Makes the manifest's name; empty: a random UUID.
-  std::function<std::string()> manifest_id;
+  std::function<std::string()> manifest_id{};
 };
 
 bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept;
@@ -143,15 +142,89 @@ inline void append_json_number_field(std::string& out, std::string_view name, st
   out.append(",\"").append(name).append("\":").append(std::to_string(value));
 }
 
+inline void count_page(sign_pdfs_result& result, const s3::list_page& page, sign_pdfs_progress* progress) {
+  ++result.pages;
+  result.list_response_bytes += page.response_bytes;
+  result.keys_listed += page.objects.size();
+  if (progress) progress->keys_listed += page.objects.size();
+}
+
+// Presigns every key of a batch; a key that cannot be presigned gets an
+// empty URL, which the writer counts as an error.
+inline signed_batch presign_batch(aws::presigner& signer, const sign_pdfs_config& config, key_batch batch,
+                                  sign_pdfs_progress* progress) {
+  signed_batch out{batch.sequence, std::move(batch.keys), {}, {}};
+  out.urls.reserve(out.keys.size() * 320);
+  out.url_ends.reserve(out.keys.size());
+  const auto now = signer.now();
+  for (const auto& key : out.keys) {
+    const std::size_t before = out.urls.size();
+    try {
+      signer.append_presigned(out.urls, {.bucket = config.bucket, .key = key, .expires = config.expiry, .at = now});
+    } catch (const aws::config_error&) {
+      out.urls.resize(before);
+    }
+    out.url_ends.push_back(static_cast<std::uint32_t>(out.urls.size()));
+  }
+  if (progress) progress->presigned += out.keys.size();
+  return out;
+}
+
+// Puts numbered batches back in sequence: push() one as it arrives, and take
+// the run that is ready with the returned batch and pop() until it is empty.
+class batch_reorderer {
+ public:
+  std::optional<signed_batch> push(signed_batch batch) {
+    pending_.emplace(batch.sequence, std::move(batch));
+    return pop();
+  }
+  std::optional<signed_batch> pop() {
+    const auto ready = pending_.find(next_);
+    if (ready == pending_.end()) return std::nullopt;
+    signed_batch batch = std::move(ready->second);
+    pending_.erase(ready);
+    ++next_;
+    return batch;
+  }
+
+ private:
+  std::map<std::uint64_t, signed_batch> pending_;
+  std::uint64_t next_ = 0;
+};
+
+template <typename Writer>
+boost::asio::awaitable<void> write_batch(Writer& writer, const signed_batch& batch, sign_pdfs_result& result) {
+  std::uint32_t url_begin = 0;
+  for (std::size_t i = 0; i < batch.keys.size(); ++i) {
+    const std::uint32_t url_end = batch.url_ends[i];
+    const std::string_view url = std::string_view(batch.urls).substr(url_begin, url_end - url_begin);
+    url_begin = url_end;
+    if (url.empty()) {
+      ++result.errors;
+      continue;
+    }
+    try {
+      co_await writer.write_record({"key", batch.keys[i]}, {"url", url});
+      ++result.count;
+    } catch (const sinks::invalid_record&) {
+      ++result.errors;
+    }
+  }
+}
+
+template <typename Upload>
+boost::asio::awaitable<void> abort_quietly(Upload& upload) {
+  try {
+    co_await upload.abort();
+  } catch (...) {
+    // The run's own error is the one to report.
+  }
+}
+
 }  // namespace detail
 
 inline bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept {
-  if (key.size() < suffix.size()) return false;
-  const std::string_view tail = key.substr(key.size() - suffix.size());
-  return std::equal(tail.begin(), tail.end(), suffix.begin(), [](char a, char b) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return lower(a) == lower(b);
-  });
+  return s3co::detail::ends_with_ignoring_ascii_case(key, suffix);
 }
 
 inline std::string random_uuid() {
@@ -162,7 +235,7 @@ inline std::string random_uuid() {
   std::uint64_t low = generator();
   high = (high & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
   low = (low & 0x3fffffffffffffffull) | 0x8000000000000000ull;    // RFC 4122 variant
-  static constexpr char digits[] = "0123456789abcdef";
+  constexpr std::string_view digits = s3co::detail::lower_hex_digits;
   std::string text;
   text.reserve(36);
   for (int i = 15; i >= 0; --i) {
@@ -197,35 +270,27 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   validate(config);
   const auto started = std::chrono::steady_clock::now();
   const auto executor = co_await boost::asio::this_coro::executor;
-  const auto presign_executor = options.presign_executor.value_or(executor);
 
   sign_pdfs_result result;
   result.manifest_key = config.manifest_prefix + (options.manifest_id ? options.manifest_id() : random_uuid()) + ".jsonl";
-  const aws::presigner presigner(s3.credentials(), s3.region(), s3.endpoint());
-
-  s3::multipart_options manifest_options;
-  manifest_options.part_size = options.manifest_part_size;
-  manifest_options.max_parts_in_flight = options.manifest_parts_in_flight;
-  manifest_options.content_type = "application/x-ndjson";
-  s3::multipart_upload_stream<Sender> manifest(s3, config.bucket, result.manifest_key, manifest_options);
+  s3::multipart_upload_stream<Sender> manifest(s3, config.bucket, result.manifest_key,
+                                               {.part_size = options.manifest_part_size,
+                                                .max_parts_in_flight = options.manifest_parts_in_flight,
+                                                .attributes = {.content_type = "application/x-ndjson"}});
   sinks::jsonl_writer writer(manifest);
 
   // Batches hold up to a page of keys: size the key channel in keys.
-  const std::size_t batch_capacity =
-      std::max<std::size_t>(1, config.queue_size / static_cast<std::size_t>(config.page_size));
-  flow::channel<detail::key_batch> keys(batch_capacity);
+  flow::channel<detail::key_batch> keys(
+      std::max<std::size_t>(1, config.queue_size / static_cast<std::size_t>(config.page_size)));
   flow::channel<detail::signed_batch> signed_batches(static_cast<std::size_t>(config.concurrency) + 1);
   std::atomic<int> live_consumers{config.concurrency};
 
   auto list_keys = [&]() -> awaitable<void> {
     try {
-      s3::list_paginator pages(s3, {config.bucket, config.prefix, "", "", config.page_size, ""});
+      s3::list_paginator pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size});
       std::uint64_t sequence = 0;
       while (auto page = co_await pages.next()) {
-        ++result.pages;
-        result.response_bytes += page->response_bytes;
-        result.keys_listed += page->objects.size();
-        if (options.progress) options.progress->keys_listed += page->objects.size();
+        detail::count_page(result, *page, options.progress);
         detail::key_batch batch{sequence, {}};
         for (auto& object : page->objects) {
           if (has_suffix_ignoring_case(object.key, config.suffix)) batch.keys.push_back(std::move(object.key));
@@ -244,21 +309,9 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   auto presign_batches = [&](aws::presigner signer) -> awaitable<void> {
     try {
       while (auto batch = co_await keys.receive()) {
-        detail::signed_batch out{batch->sequence, std::move(batch->keys), {}, {}};
-        out.urls.reserve(out.keys.size() * 320);
-        out.url_ends.reserve(out.keys.size());
-        const auto now = std::chrono::system_clock::now();
-        for (const auto& key : out.keys) {
-          const std::size_t before = out.urls.size();
-          try {
-            signer.append_presigned(out.urls, {config.bucket, key, config.expiry, now});
-          } catch (const aws::config_error&) {
-            out.urls.resize(before);  // counted as an error by the writer
-          }
-          out.url_ends.push_back(static_cast<std::uint32_t>(out.urls.size()));
-        }
-        if (options.progress) options.progress->presigned += out.keys.size();
-        co_await signed_batches.send(std::move(out));
+        // The server's clock, learned from the listing's answers.
+        signer.set_clock_offset(s3.clock_offset());
+        co_await signed_batches.send(detail::presign_batch(signer, config, std::move(*batch), options.progress));
       }
     } catch (...) {
       signed_batches.close(std::current_exception());
@@ -268,89 +321,41 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   };
 
   auto write_manifest = [&]() -> awaitable<void> {
-    // Batches arrive in any order from the consumers; lines go out in
-    // listing order.
-    std::map<std::uint64_t, detail::signed_batch> pending;
-    std::uint64_t next = 0;
+    detail::batch_reorderer in_listing_order;  // batches arrive in any order from the consumers
     while (auto batch = co_await signed_batches.receive()) {
-      pending.emplace(batch->sequence, std::move(*batch));
-      for (auto ready = pending.find(next); ready != pending.end(); ready = pending.find(++next)) {
-        const detail::signed_batch& signed_keys = ready->second;
-        std::uint32_t url_begin = 0;
-        for (std::size_t i = 0; i < signed_keys.keys.size(); ++i) {
-          const std::uint32_t url_end = signed_keys.url_ends[i];
-          const std::string_view url = std::string_view(signed_keys.urls).substr(url_begin, url_end - url_begin);
-          url_begin = url_end;
-          if (url.empty()) {
-            ++result.errors;
-            continue;
-          }
-          const sinks::jsonl_field line[] = {{"key", signed_keys.keys[i]}, {"url", url}};
-          try {
-            co_await writer.write_record(line);
-            ++result.count;
-          } catch (const sinks::invalid_record&) {
-            ++result.errors;
-          }
-        }
+      for (auto ready = in_listing_order.push(std::move(*batch)); ready; ready = in_listing_order.pop()) {
+        co_await detail::write_batch(writer, *ready, result);
         if (options.progress) options.progress->bytes_written = writer.bytes();
-        pending.erase(ready);
       }
     }
     co_await writer.flush();
   };
 
   std::exception_ptr failure;
-  bool completing = false;
   try {
     flow::task_group stages(executor);
     stages.spawn(list_keys());
-    for (int i = 0; i < config.concurrency; ++i) stages.spawn(presign_executor, presign_batches(presigner));
+    for (int i = 0; i < config.concurrency; ++i) {
+      stages.spawn(options.presign_executor.value_or(executor), presign_batches(s3.presigner()));
+    }
     stages.spawn(write_manifest());
     co_await stages.wait();
-    completing = true;
-    // The final request is the commit point. A cancellation must not cut it
-    // off in flight (the server could store the manifest after our clean-up
-    // ran), so it runs to its end, bounded by the request timeout, on a
-    // coroutine the run's cancellation does not reach; a cancellation that
-    // arrived meanwhile is honoured right after, and the manifest deleted.
-    auto commit = boost::asio::co_spawn(
-        executor, manifest.complete(),
-        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
-    const s3::upload_summary uploaded = co_await std::move(commit);
-    const auto cancellation = co_await boost::asio::this_coro::cancellation_state;
-    if (cancellation.cancelled() != boost::asio::cancellation_type::none) {
-      throw boost::system::system_error(boost::asio::error::operation_aborted);
-    }
-    result.manifest_bytes = uploaded.bytes;
-    result.manifest_multipart = uploaded.multipart;
   } catch (...) {
     failure = std::current_exception();
   }
   if (failure) {
-    // Even when the run was cancelled, the upload must be aborted.
-    co_await boost::asio::this_coro::reset_cancellation_state();
-    try {
-      co_await manifest.abort();
-    } catch (...) {
-      // The run's own error is the one to report.
-    }
-    if (completing) {
-      // The final PutObject or CompleteMultipartUpload may have stored the
-      // manifest although its answer was lost or the run was cancelled
-      // while it was in flight: a failed run must leave no manifest.
-      try {
-        co_await s3.delete_object(config.bucket, result.manifest_key);
-      } catch (...) {
-        // As above.
-      }
-    }
+    co_await boost::asio::this_coro::reset_cancellation_state();  // even a cancelled run aborts its upload
+    co_await detail::abort_quietly(manifest);
     std::rethrow_exception(failure);
   }
-
-  aws::presigner manifest_signer = presigner;
-  result.manifest_url =
-      manifest_signer.presign({config.bucket, result.manifest_key, config.expiry, std::chrono::system_clock::now()});
+  // The commit point: on a failure or a cancellation from here on, the
+  // stream aborts the upload and deletes a manifest that may have been
+  // stored (multipart_upload.hpp).
+  const s3::upload_summary uploaded = co_await manifest.complete();
+  result.manifest_bytes = uploaded.bytes;
+  result.manifest_multipart = uploaded.multipart;
+  result.manifest_url = s3.presigner().presign(
+      {.bucket = config.bucket, .key = result.manifest_key, .expires = config.expiry});
   result.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   co_return result;
@@ -378,7 +383,8 @@ inline telemetry::emf_record completion_metrics(const sign_pdfs_result& result) 
       .metric("S3ListPages", result.pages, "Count")
       .metric("PresignCount", static_cast<double>(result.count + (result.manifest_url.empty() ? 0 : 1)), "Count")
       .metric("ManifestBytes", static_cast<double>(result.manifest_bytes), "Bytes")
-      .metric("ResponseBytes", static_cast<double>(result.response_bytes), "Bytes")
+      .metric("ResponseBytes", static_cast<double>(to_json(result).size()), "Bytes")
+      .metric("S3ListResponseBytes", static_cast<double>(result.list_response_bytes), "Bytes")
       .metric("DurationMs", static_cast<double>(result.duration_ms), "Milliseconds");
   return metrics;
 }

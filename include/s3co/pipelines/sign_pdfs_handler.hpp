@@ -8,10 +8,12 @@
 // (sign_pdfs_config.hpp; endpoint from S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3,
 // AWS_ENDPOINT_URL, else AWS; credentials from the environment, else the
 // shared credentials file; region from AWS_REGION, AWS_DEFAULT_REGION, else
-// us-east-1), runs on its own io_context, and writes one log line and one
+// us-east-1; TLS trust from AWS_CA_BUNDLE: s3/client_from_environment.hpp),
+// runs on its own io_context, and writes one log line and one
 // EMF line at the end. Error bodies carry messages that never hold secrets.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,12 +23,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include "s3co/aws/credentials.hpp"
-#include "s3co/aws/endpoint.hpp"
-#include "s3co/aws/region.hpp"
 #include "s3co/http/client.hpp"
 #include "s3co/pipelines/sign_pdfs.hpp"
 #include "s3co/pipelines/sign_pdfs_config.hpp"
+#include "s3co/s3/client_from_environment.hpp"
 #include "s3co/sinks/json_escape.hpp"
 #include "s3co/telemetry/structured_log.hpp"
 
@@ -34,7 +34,7 @@ namespace s3co::pipelines {
 
 struct handler_response {
   int status_code = 200;
-  std::string body;  // JSON
+  std::string body{};  // JSON
 };
 
 // {"statusCode":…,"body":"<body as a JSON string>"}
@@ -44,7 +44,7 @@ struct handler_options {
   telemetry::structured_log* log = nullptr;  // nullptr: structured logs to stderr
   sign_pdfs_progress* progress = nullptr;
   int presign_threads = 0;  // > 0: presign on a pool of that many threads
-  http::client_options http;
+  http::client_options http = http::client_options();
 };
 
 handler_response handle_sign_pdfs(std::string_view event_json, const config_overrides& overrides,
@@ -85,14 +85,12 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
 
   // Everything a run needs, checked before any S3 call.
   sign_pdfs_config config;
-  std::string region;
-  aws::s3_endpoint endpoint;
-  aws::resolved_credentials credentials;
+  s3::client_settings settings;
+  http::client_options http_options;
   try {
     config = load_sign_pdfs_config(event_json, overrides);
-    region = aws::resolve_region();
-    endpoint = aws::resolve_s3_endpoint(region);
-    credentials = aws::resolve_credentials();
+    settings = s3::settings_from_environment();
+    http_options = s3::http_options_from_environment(options.http);
   } catch (const aws::config_error& error) {
     log.write(telemetry::log_level::error, "invalid_input", request_id,
               {{"field", error.field()}, {"error", std::string_view(error.what())}});
@@ -101,9 +99,9 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
   log.write(telemetry::log_level::info, "start", request_id,
             {{"bucket", config.bucket},
              {"prefix", config.prefix},
-             {"endpoint", endpoint.scheme + "://" + endpoint.authority()},
-             {"region", region},
-             {"identity_source", credentials.source},
+             {"endpoint", settings.endpoint.scheme + "://" + settings.endpoint.authority()},
+             {"region", settings.region},
+             {"identity_source", settings.credentials_source},
              {"concurrency", config.concurrency},
              {"page_size", config.page_size}});
 
@@ -116,8 +114,7 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
       presign_pool.emplace(static_cast<std::size_t>(options.presign_threads));
       run_options.presign_executor = presign_pool->get_executor();
     }
-    http::client transport(context.get_executor(), options.http);
-    s3::client<http::client> s3(transport, credentials.value, region, endpoint);
+    s3::client<http::client> s3(std::make_unique<http::client>(context.get_executor(), http_options), settings);
 
     std::optional<sign_pdfs_result> result;
     std::exception_ptr failure;

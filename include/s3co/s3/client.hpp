@@ -1,18 +1,42 @@
 // The S3 client: turns S3 operations into signed HTTP requests for any
-// RequestSender, and answers that are not success into s3_error.
+// RequestSender (by default the Beast client, http/client.hpp), and answers
+// that are not success into s3_error.
+//
+//   auto s3 = s3co::s3::client_from_environment(io.get_executor());  // s3/client_from_environment.hpp
+//   co_await s3.put_object({.bucket = "b", .key = "k"}, "hello");
 //
 // Requests are addressed per aws/endpoint.hpp (path-style or virtual-hosted)
 // and signed with SigV4 headers on every attempt (the transport calls back
 // through request::authorize, so retries carry fresh signatures). In-memory
 // bodies are signed with their SHA-256; bodies streamed from files are sent
-// as UNSIGNED-PAYLOAD so they are read once.
+// as UNSIGNED-PAYLOAD so they are read once. Each operation takes one
+// argument struct, filled with designated initializers, that validates
+// itself and names a bad field (aws::config_error) before anything is sent.
 //
-// Ownership: the client refers to its sender, which must outlive it; the
-// client must outlive every operation it started. Operations may run
+// The argument structs hold views and plain values only, so they can be
+// written inline in a co_await expression (g++ 12 destroys a braced temporary
+// that owns memory twice there). Payloads travel as separate arguments. The
+// views must live until the operation completes: co_await the call at once,
+// as with any Asio awaitable, or keep the viewed strings alive.
+//
+// S3's side of the retry decision lives here: the client hands the transport
+// a classifier (request::classify) that reads S3's error code from an answer
+// and learns the server's clock from its Date header, on the first answer
+// and on RequestTimeTooSkewed. Every later signature, and presigner(), use
+// that corrected clock, so a machine whose clock is off still signs requests
+// and URLs that S3 accepts.
+//
+// Ownership: a client either borrows its sender (which must outlive it) or
+// owns it (the unique_ptr constructor, as client_from_environment does). The
+// client must outlive every operation it started and must not move meanwhile
+// (requests call back into it); it is not movable. Operations may run
 // concurrently, from any thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,45 +48,111 @@
 #include <boost/asio/awaitable.hpp>
 #include <pugixml.hpp>
 
+#include "s3co/aws/config_error.hpp"
 #include "s3co/aws/credentials.hpp"
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/header_signer.hpp"
+#include "s3co/aws/presigner.hpp"
+#include "s3co/aws/retry_policy.hpp"
 #include "s3co/aws/sha256.hpp"
 #include "s3co/aws/uri_encoding.hpp"
+#include "s3co/detail/text.hpp"
 #include "s3co/http/message.hpp"
 #include "s3co/s3/error.hpp"
 #include "s3co/s3/request_sender.hpp"
+#include "s3co/s3/xml.hpp"
+
+namespace s3co::http {
+class client;  // the default sender; include s3co/http/client.hpp to use it
+}
 
 namespace s3co::s3 {
 
-struct put_options {
-  std::string content_type;
+// What a new object is stored with; the one place for its content type.
+struct object_attributes {
+  std::string_view content_type{};  // empty: S3's default (binary/octet-stream)
+};
+
+struct put_object_request {
+  std::string_view bucket{};
+  std::string_view key{};
+  std::string_view body_file{};  // the body streamed from this file (flat memory) instead of the body argument
+  object_attributes attributes{};
   bool if_none_match = false;  // only create: 412 PreconditionFailed when the key exists
 };
 
+struct get_object_request {
+  std::string_view bucket{};
+  std::string_view key{};
+  std::string_view to_file{};  // empty: the body comes back in memory (up to the transport's body limit)
+};
+
+struct delete_object_request {
+  std::string_view bucket{};
+  std::string_view key{};
+};
+
+struct list_multipart_uploads_request {
+  std::string_view bucket{};
+  std::string_view prefix{};
+};
+
 struct put_result {
-  std::string etag;
+  std::string etag{};
 };
 
 struct multipart_upload_info {
-  std::string key;
-  std::string upload_id;
+  std::string key{};
+  std::string upload_id{};
 };
 
 struct completed_part {
   int part_number = 0;
-  std::string etag;
+  std::string etag{};
 };
 
-template <RequestSender Sender>
+// Each throws aws::config_error naming the first bad field.
+void validate(const put_object_request& request);
+void validate(const get_object_request& request);
+void validate(const delete_object_request& request);
+void validate(const list_multipart_uploads_request& request);
+
+// Where a client sends its requests and as whom.
+struct client_settings {
+  aws::credentials credentials{};
+  std::string region{};
+  aws::s3_endpoint endpoint{};
+  std::string credentials_source = "explicit";  // for logs: where the credentials came from
+};
+
+template <RequestSender Sender = http::client>
 class client {
  public:
+  // Borrows `sender`, which must outlive the client.
+  client(Sender& sender, client_settings settings);
   client(Sender& sender, aws::credentials credentials, std::string region, aws::s3_endpoint endpoint);
+  // Owns its sender.
+  client(std::unique_ptr<Sender> sender, client_settings settings);
 
-  const aws::s3_endpoint& endpoint() const noexcept { return endpoint_; }
-  const std::string& region() const noexcept { return region_; }
-  const aws::credentials& credentials() const noexcept { return credentials_; }
-  Sender& sender() noexcept { return sender_; }
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  const aws::s3_endpoint& endpoint() const noexcept { return settings_.endpoint; }
+  const std::string& region() const noexcept { return settings_.region; }
+  const aws::credentials& credentials() const noexcept { return settings_.credentials; }
+  const std::string& credentials_source() const noexcept { return settings_.credentials_source; }
+  Sender& sender() noexcept { return *sender_; }
+
+  // The server's clock as far as the client knows it: local time corrected
+  // by what the server's Date header said (0 until an answer showed a skew).
+  std::chrono::milliseconds clock_offset() const noexcept { return clock_offset_.load(); }
+  aws::utc_time_point now() const noexcept { return std::chrono::system_clock::now() + clock_offset(); }
+  bool server_time_known() const noexcept { return server_time_known_.load(); }
+
+  // A presigner for this client's credentials, region and endpoint, on the
+  // corrected clock at the time of the call. Presigners are not shared
+  // between threads: take one per thread.
+  aws::presigner presigner() const;
 
   // The raw building blocks: a request for (bucket, key) with a query, and
   // sending it, which throws s3_error unless the answer is 2xx.
@@ -70,47 +160,42 @@ class client {
                              std::vector<aws::query_parameter> query = {}) const;
   boost::asio::awaitable<http::response> send(http::request request);
 
-  // (No coroutine here takes a defaulted class-type argument: g++ 12 frees
-  // such a default twice when the call sits in a co_await. Overloads instead.)
   boost::asio::awaitable<void> create_bucket(std::string bucket);
   boost::asio::awaitable<void> delete_bucket(std::string bucket);
-  boost::asio::awaitable<put_result> put_object(std::string bucket, std::string key, std::string body,
-                                                put_options options);
-  boost::asio::awaitable<put_result> put_object(std::string bucket, std::string key, std::string body) {
-    return put_object(std::move(bucket), std::move(key), std::move(body), put_options());
+  // `body` is signed with its SHA-256; give an empty one with body_file.
+  boost::asio::awaitable<put_result> put_object(put_object_request request, std::string body);
+  // With body_file, or an empty object. (An overload, not a default argument:
+  // g++ 12 frees a defaulted class-type argument twice inside co_await.)
+  boost::asio::awaitable<put_result> put_object(put_object_request request) {
+    return put_object(request, std::string());
   }
-  boost::asio::awaitable<put_result> put_object_from_file(std::string bucket, std::string key, std::string path,
-                                                          put_options options);
-  boost::asio::awaitable<put_result> put_object_from_file(std::string bucket, std::string key, std::string path) {
-    return put_object_from_file(std::move(bucket), std::move(key), std::move(path), put_options());
-  }
-  boost::asio::awaitable<std::string> get_object(std::string bucket, std::string key);
-  boost::asio::awaitable<void> get_object_to_file(std::string bucket, std::string key, std::string path);
-  boost::asio::awaitable<void> delete_object(std::string bucket, std::string key);
+  boost::asio::awaitable<std::string> get_object(get_object_request request);  // empty when to_file is set
+  boost::asio::awaitable<void> delete_object(delete_object_request request);
 
+  // Multipart building blocks (multipart_upload.hpp composes them safely).
   boost::asio::awaitable<std::string> create_multipart_upload(std::string bucket, std::string key,
-                                                              std::string content_type);
+                                                              object_attributes attributes);
   boost::asio::awaitable<std::string> upload_part(std::string bucket, std::string key, std::string upload_id,
                                                   int part_number, std::string body);
   boost::asio::awaitable<put_result> complete_multipart_upload(std::string bucket, std::string key,
                                                                std::string upload_id,
                                                                std::vector<completed_part> parts);
   boost::asio::awaitable<void> abort_multipart_upload(std::string bucket, std::string key, std::string upload_id);
-  boost::asio::awaitable<std::vector<multipart_upload_info>> list_multipart_uploads(std::string bucket,
-                                                                                    std::string prefix);
-  boost::asio::awaitable<std::vector<multipart_upload_info>> list_multipart_uploads(std::string bucket) {
-    return list_multipart_uploads(std::move(bucket), std::string());
-  }
+  boost::asio::awaitable<std::vector<multipart_upload_info>> list_multipart_uploads(
+      list_multipart_uploads_request request);
 
  private:
-  void authorize(http::request& request, aws::time_point now) const;
+  void authorize(http::request& request, aws::utc_time_point local_now) const;
+  aws::failure_kind classify(const http::response& answer) const;
+  void learn_server_time(const http::response& answer, bool skewed) const;
 
-  Sender& sender_;
-  aws::credentials credentials_;
-  std::string region_;
-  aws::s3_endpoint endpoint_;
+  std::unique_ptr<Sender> owned_sender_;
+  Sender* sender_;
+  client_settings settings_;
   mutable std::mutex signer_mutex_;  // header_signer caches its key and is not synchronised
   mutable aws::header_signer signer_;
+  mutable std::atomic<std::chrono::milliseconds> clock_offset_{std::chrono::milliseconds(0)};
+  mutable std::atomic<bool> server_time_known_{false};
 };
 
 // ---------------------------------------------------------------------------
@@ -122,54 +207,70 @@ inline void set_body(http::request& request, std::string body) {
   request.body = std::move(body);
 }
 
-inline std::string operation_name(const http::request& request, std::string_view bucket, std::string_view key) {
-  std::string name(aws::method_name(request.method));
-  name.append(" ").append(bucket);
-  if (!key.empty()) name.append("/").append(key);
-  return name;
+inline void apply_attributes(http::request& request, const object_attributes& attributes) {
+  if (!attributes.content_type.empty()) request.headers.push_back({"Content-Type", std::string(attributes.content_type)});
 }
 
-inline void apply_put_options(http::request& request, const put_options& options) {
-  if (!options.content_type.empty()) request.headers.push_back({"Content-Type", options.content_type});
-  if (options.if_none_match) request.headers.push_back({"If-None-Match", "*"});
+inline void require_bucket_and_key(std::string_view bucket, std::string_view key) {
+  if (bucket.empty()) throw aws::config_error("bucket", "must not be empty");
+  if (key.empty()) throw aws::config_error("key", "must not be empty");
 }
 
-// pugixml over a body owned by the caller; malformed XML is an error.
-// Whitespace-only text is kept: a key (and radosgw's continuation token,
-// which is the last key, raw) may be just a tab or a space.
-inline pugi::xml_node parse_xml_root(pugi::xml_document& document, std::string& body, const char* root,
-                                     std::string_view operation) {
-  const auto parsed =
-      document.load_buffer_inplace(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
-  if (!parsed) {
-    throw malformed_response(std::string(operation) + ": malformed XML response (" + parsed.description() + ")");
-  }
-  const pugi::xml_node node = document.child(root);
-  if (!node) throw malformed_response(std::string(operation) + ": response has no <" + root + ">");
-  return node;
-}
+// Date has whole seconds: a smaller difference is the header's rounding.
+inline constexpr std::chrono::milliseconds clock_tolerance{1500};
 
 }  // namespace detail
 
+inline void validate(const put_object_request& request) {
+  detail::require_bucket_and_key(request.bucket, request.key);
+}
+
+inline void validate(const get_object_request& request) { detail::require_bucket_and_key(request.bucket, request.key); }
+
+inline void validate(const delete_object_request& request) {
+  detail::require_bucket_and_key(request.bucket, request.key);
+}
+
+inline void validate(const list_multipart_uploads_request& request) {
+  if (request.bucket.empty()) throw aws::config_error("bucket", "must not be empty");
+}
+
+template <RequestSender Sender>
+client<Sender>::client(Sender& sender, client_settings settings)
+    : sender_(&sender), settings_(std::move(settings)), signer_(settings_.credentials, settings_.region) {}
+
 template <RequestSender Sender>
 client<Sender>::client(Sender& sender, aws::credentials credentials, std::string region, aws::s3_endpoint endpoint)
-    : sender_(sender),
-      credentials_(std::move(credentials)),
-      region_(std::move(region)),
-      endpoint_(std::move(endpoint)),
-      signer_(credentials_, region_) {}
+    : client(sender, client_settings{std::move(credentials), std::move(region), std::move(endpoint)}) {}
+
+template <RequestSender Sender>
+client<Sender>::client(std::unique_ptr<Sender> sender, client_settings settings)
+    : owned_sender_(std::move(sender)),
+      sender_(owned_sender_.get()),
+      settings_(std::move(settings)),
+      signer_(settings_.credentials, settings_.region) {
+  if (!sender_) throw std::invalid_argument("s3::client: the sender is null");
+}
+
+template <RequestSender Sender>
+aws::presigner client<Sender>::presigner() const {
+  aws::presigner signer(settings_.credentials, settings_.region, settings_.endpoint);
+  signer.set_clock_offset(clock_offset());
+  return signer;
+}
 
 template <RequestSender Sender>
 http::request client<Sender>::make_request(aws::http_method method, std::string_view bucket, std::string_view key,
                                            std::vector<aws::query_parameter> query) const {
-  const aws::bucket_address address = aws::address_bucket(endpoint_, bucket);
+  const aws::s3_endpoint& endpoint = settings_.endpoint;
+  const aws::bucket_address address = aws::address_bucket(endpoint, bucket);
   http::request request;
   request.method = method;
-  request.scheme = endpoint_.scheme;
-  std::string_view host = endpoint_.host;
+  request.scheme = endpoint.scheme;
+  std::string_view host = endpoint.host;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);  // IPv6 for the resolver
   request.host = address.virtual_hosted ? std::string(bucket) + "." + std::string(host) : std::string(host);
-  request.port = endpoint_.port.value_or(endpoint_.scheme == "https" ? 443 : 80);
+  request.port = endpoint.port.value_or(endpoint.scheme == "https" ? 443 : 80);
   request.authority = address.authority;
   request.target = address.path_prefix;
   if (!key.empty()) {
@@ -179,18 +280,20 @@ http::request client<Sender>::make_request(aws::http_method method, std::string_
     request.target = "/";
   }
   if (!query.empty()) request.target.append("?").append(aws::canonical_query_string(std::move(query)));
-  request.authorize = [this](http::request& r, aws::time_point now) { authorize(r, now); };
+  // The client outlives its requests (see Ownership above).
+  request.authorize = [this](http::request& r, aws::utc_time_point local_now) { authorize(r, local_now); };
+  request.classify = [this](const http::response& answer) { return classify(answer); };
   return request;
 }
 
 template <RequestSender Sender>
-void client<Sender>::authorize(http::request& request, aws::time_point now) const {
+void client<Sender>::authorize(http::request& request, aws::utc_time_point local_now) const {
   // Drop what a previous attempt added, keep the caller's headers.
   std::string payload_hash(aws::empty_payload_sha256);
   if (std::holds_alternative<http::file_body>(request.body)) payload_hash = aws::unsigned_payload;
-  std::vector<aws::http_header> signed_headers;
+  std::vector<aws::header_field> signed_headers;
   for (auto it = request.headers.begin(); it != request.headers.end();) {
-    const std::string name = aws::detail::lower_ascii(it->name);
+    const std::string name = s3co::detail::lower_ascii(it->name);
     if (name == "x-amz-content-sha256") {
       payload_hash = it->value;
     }
@@ -198,7 +301,7 @@ void client<Sender>::authorize(http::request& request, aws::time_point now) cons
         name == "x-amz-security-token") {
       it = request.headers.erase(it);
     } else {
-      signed_headers.push_back(*it);
+      signed_headers.push_back({it->name, it->value});
       ++it;
     }
   }
@@ -209,7 +312,7 @@ void client<Sender>::authorize(http::request& request, aws::time_point now) cons
     std::lock_guard lock(signer_mutex_);
     signature = signer_.sign({request.method, request.authority, target.substr(0, query_start),
                               query_start == std::string_view::npos ? std::string_view{} : target.substr(query_start + 1),
-                              signed_headers, payload_hash, now});
+                              signed_headers, payload_hash, local_now + clock_offset()});
   }
   request.headers.push_back({"x-amz-content-sha256", std::move(signature.content_sha256)});
   request.headers.push_back({"x-amz-date", std::move(signature.amz_date)});
@@ -220,81 +323,97 @@ void client<Sender>::authorize(http::request& request, aws::time_point now) cons
 }
 
 template <RequestSender Sender>
+aws::failure_kind client<Sender>::classify(const http::response& answer) const {
+  const aws::failure_kind kind = aws::classify_response(answer.status, aws::find_error_code(answer.body));
+  learn_server_time(answer, kind == aws::failure_kind::clock_skew);
+  return kind;
+}
+
+template <RequestSender Sender>
+void client<Sender>::learn_server_time(const http::response& answer, bool skewed) const {
+  if (!skewed && server_time_known_.load(std::memory_order_relaxed)) return;
+  const auto server_time = aws::parse_http_date(answer.header("Date"));
+  if (!server_time) return;
+  const auto offset =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*server_time - std::chrono::system_clock::now());
+  if (skewed || std::chrono::abs(offset) > detail::clock_tolerance) clock_offset_ = offset;
+  server_time_known_ = true;
+}
+
+template <RequestSender Sender>
 boost::asio::awaitable<http::response> client<Sender>::send(http::request request) {
   std::string description = request.describe();
-  http::response response = co_await sender_.send(std::move(request));
+  http::response response = co_await sender_->send(std::move(request));
   if (!response.ok()) {
-    throw make_s3_error(description, response.status, response.body, response.header("x-amz-request-id"));
+    throw make_s3_error(description, response.status, response.body, response.header("x-amz-request-id"),
+                        response.attempts);
   }
   co_return response;
 }
 
 template <RequestSender Sender>
 boost::asio::awaitable<void> client<Sender>::create_bucket(std::string bucket) {
+  if (bucket.empty()) throw aws::config_error("bucket", "must not be empty");
   http::request request = make_request(aws::http_method::put, bucket, {});
-  if (region_ != "us-east-1") {
+  if (settings_.region != "us-east-1") {
     detail::set_body(request, "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                              "<LocationConstraint>" + region_ + "</LocationConstraint></CreateBucketConfiguration>");
+                              "<LocationConstraint>" + settings_.region + "</LocationConstraint></CreateBucketConfiguration>");
   }
   co_await send(std::move(request));
 }
 
 template <RequestSender Sender>
 boost::asio::awaitable<void> client<Sender>::delete_bucket(std::string bucket) {
+  if (bucket.empty()) throw aws::config_error("bucket", "must not be empty");
   co_await send(make_request(aws::http_method::delete_, bucket, {}));
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<put_result> client<Sender>::put_object(std::string bucket, std::string key, std::string body,
-                                                              put_options options) {
-  http::request request = make_request(aws::http_method::put, bucket, key);
-  detail::apply_put_options(request, options);
-  detail::set_body(request, std::move(body));
+boost::asio::awaitable<put_result> client<Sender>::put_object(put_object_request args, std::string body) {
+  validate(args);
+  if (!args.body_file.empty() && !body.empty()) {
+    throw aws::config_error("body_file", "is set together with a body: give one of them");
+  }
+  http::request request = make_request(aws::http_method::put, args.bucket, args.key);
+  detail::apply_attributes(request, args.attributes);
+  if (args.if_none_match) request.headers.push_back({"If-None-Match", "*"});
+  if (!args.body_file.empty()) {
+    request.body = http::file_body{std::string(args.body_file)};
+  } else {
+    detail::set_body(request, std::move(body));
+  }
   const http::response response = co_await send(std::move(request));
   co_return put_result{std::string(response.header("ETag"))};
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<put_result> client<Sender>::put_object_from_file(std::string bucket, std::string key,
-                                                                        std::string path, put_options options) {
-  http::request request = make_request(aws::http_method::put, bucket, key);
-  detail::apply_put_options(request, options);
-  request.body = http::file_body{std::move(path)};
-  const http::response response = co_await send(std::move(request));
-  co_return put_result{std::string(response.header("ETag"))};
-}
-
-template <RequestSender Sender>
-boost::asio::awaitable<std::string> client<Sender>::get_object(std::string bucket, std::string key) {
-  http::response response = co_await send(make_request(aws::http_method::get, bucket, key));
+boost::asio::awaitable<std::string> client<Sender>::get_object(get_object_request args) {
+  validate(args);
+  http::request request = make_request(aws::http_method::get, args.bucket, args.key);
+  request.response_file = args.to_file;
+  http::response response = co_await send(std::move(request));
   co_return std::move(response.body);
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<void> client<Sender>::get_object_to_file(std::string bucket, std::string key,
-                                                                std::string path) {
-  http::request request = make_request(aws::http_method::get, bucket, key);
-  request.response_file = std::move(path);
-  co_await send(std::move(request));
-}
-
-template <RequestSender Sender>
-boost::asio::awaitable<void> client<Sender>::delete_object(std::string bucket, std::string key) {
-  co_await send(make_request(aws::http_method::delete_, bucket, key));
+boost::asio::awaitable<void> client<Sender>::delete_object(delete_object_request args) {
+  validate(args);
+  co_await send(make_request(aws::http_method::delete_, args.bucket, args.key));
 }
 
 template <RequestSender Sender>
 boost::asio::awaitable<std::string> client<Sender>::create_multipart_upload(std::string bucket, std::string key,
-                                                                            std::string content_type) {
+                                                                            object_attributes attributes) {
+  detail::require_bucket_and_key(bucket, key);
   http::request request = make_request(aws::http_method::post, bucket, key, {{"uploads", ""}});
-  if (!content_type.empty()) request.headers.push_back({"Content-Type", std::move(content_type)});
+  detail::apply_attributes(request, attributes);
   detail::set_body(request, {});
   http::response response = co_await send(std::move(request));
   pugi::xml_document document;
   const auto operation = "CreateMultipartUpload " + bucket + "/" + key;
   const pugi::xml_node root = detail::parse_xml_root(document, response.body, "InitiateMultipartUploadResult", operation);
   std::string upload_id = root.child_value("UploadId");
-  if (upload_id.empty()) throw malformed_response(operation + ": response has no UploadId");
+  if (upload_id.empty()) detail::throw_malformed(operation, "response has no UploadId");
   co_return upload_id;
 }
 
@@ -308,8 +427,8 @@ boost::asio::awaitable<std::string> client<Sender>::upload_part(std::string buck
   const http::response response = co_await send(std::move(request));
   std::string etag(response.header("ETag"));
   if (etag.empty()) {
-    throw malformed_response("UploadPart " + bucket + "/" + key + " part " + std::to_string(part_number) +
-                             ": response has no ETag");
+    const std::string operation = "UploadPart " + bucket + "/" + key + " part " + std::to_string(part_number);
+    detail::throw_malformed(operation, "response has no ETag");
   }
   co_return etag;
 }
@@ -338,7 +457,8 @@ boost::asio::awaitable<put_result> client<Sender>::complete_multipart_upload(std
   pugi::xml_document document;
   const auto operation = "CompleteMultipartUpload " + bucket + "/" + key;
   if (document.load_buffer(response.body.data(), response.body.size()) && document.child("Error")) {
-    throw make_s3_error(operation, response.status, response.body, response.header("x-amz-request-id"));
+    throw make_s3_error(operation, response.status, response.body, response.header("x-amz-request-id"),
+                        response.attempts);
   }
   const pugi::xml_node root = detail::parse_xml_root(document, response.body, "CompleteMultipartUploadResult", operation);
   // radosgw leaves <ETag> empty here: not an error.
@@ -354,8 +474,12 @@ boost::asio::awaitable<void> client<Sender>::abort_multipart_upload(std::string 
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<std::vector<multipart_upload_info>> client<Sender>::list_multipart_uploads(std::string bucket,
-                                                                                                  std::string prefix) {
+boost::asio::awaitable<std::vector<multipart_upload_info>> client<Sender>::list_multipart_uploads(
+    list_multipart_uploads_request args) {
+  validate(args);
+  const std::string bucket(args.bucket);
+  const std::string prefix(args.prefix);
+  const std::string operation = "ListMultipartUploads " + bucket;
   std::vector<multipart_upload_info> uploads;
   std::string key_marker;
   std::string upload_id_marker;
@@ -366,25 +490,31 @@ boost::asio::awaitable<std::vector<multipart_upload_info>> client<Sender>::list_
     if (!upload_id_marker.empty()) query.push_back({"upload-id-marker", upload_id_marker});
     http::response response = co_await send(make_request(aws::http_method::get, bucket, {}, std::move(query)));
     pugi::xml_document document;
-    const pugi::xml_node root =
-        detail::parse_xml_root(document, response.body, "ListMultipartUploadsResult", "ListMultipartUploads " + bucket);
+    const pugi::xml_node root = detail::parse_xml_root(document, response.body, "ListMultipartUploadsResult", operation);
     const bool url_encoded = std::string_view(root.child_value("EncodingType")) == "url";
     for (const pugi::xml_node upload : root.children("Upload")) {
-      std::string key = upload.child_value("Key");
-      if (url_encoded) {
-        auto decoded = aws::uri_decoded(key, aws::plus_handling::space);
-        if (!decoded) throw malformed_response("ListMultipartUploads " + bucket + ": a key is not URL-encoded");
-        key = std::move(*decoded);
+      const pugi::xml_node key = upload.child("Key");
+      const std::string_view upload_id = upload.child_value("UploadId");
+      if (!key || upload_id.empty()) {
+        detail::throw_malformed(operation, "an upload has no <Key> or <UploadId>");
       }
-      uploads.push_back({std::move(key), upload.child_value("UploadId")});
+      uploads.push_back({detail::decoded_field(key.child_value(), url_encoded, operation), std::string(upload_id)});
     }
-    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
-    key_marker = root.child_value("NextKeyMarker");
-    if (url_encoded) key_marker = aws::uri_decoded(key_marker, aws::plus_handling::space).value_or(key_marker);
-    upload_id_marker = root.child_value("NextUploadIdMarker");
-    if (key_marker.empty() && upload_id_marker.empty()) {
-      throw malformed_response("ListMultipartUploads " + bucket + ": truncated without a marker");
+    const std::string_view truncated = root.child_value("IsTruncated");
+    if (truncated != "true" && truncated != "false") {
+      detail::throw_malformed(operation, "response has no valid <IsTruncated>");
     }
+    if (truncated == "false") break;
+    std::string next_key_marker = detail::decoded_field(root.child_value("NextKeyMarker"), url_encoded, operation);
+    std::string next_upload_id_marker = root.child_value("NextUploadIdMarker");
+    if (next_key_marker.empty() && next_upload_id_marker.empty()) {
+      detail::throw_malformed(operation, "truncated without a marker");
+    }
+    if (next_key_marker == key_marker && next_upload_id_marker == upload_id_marker) {
+      detail::throw_malformed(operation, "the markers did not advance");
+    }
+    key_marker = std::move(next_key_marker);
+    upload_id_marker = std::move(next_upload_id_marker);
   }
   co_return uploads;
 }

@@ -8,8 +8,19 @@
 // NextContinuationToken, is a malformed_response: never a silently short
 // listing.
 //
-// The paginator owns its request and refers to the client, which must
-// outlive it. `next()` is not reentrant: one page at a time.
+// Two ways to walk a listing:
+//
+//   s3co::s3::object_lister objects(s3, {.bucket = "b", .prefix = "2026/"});
+//   while (auto object = co_await objects.next()) use(object->key, object->size);
+//
+//   s3co::s3::list_paginator pages(s3, {.bucket = "b", .delimiter = "/"});
+//   while (auto page = co_await pages.next()) use(page->objects, page->common_prefixes);
+//
+// The object lister walks the paginator's pages (one request per page, each
+// page held until its last object is taken) and still shows the page an
+// object came from (`page()`), for common prefixes and byte counts. Both own
+// their request and refer to the client, which must outlive them. `next()`
+// is not reentrant: one call at a time.
 #pragma once
 
 #include <charconv>
@@ -26,33 +37,34 @@
 #include "s3co/aws/uri_encoding.hpp"
 #include "s3co/s3/client.hpp"
 #include "s3co/s3/error.hpp"
+#include "s3co/s3/xml.hpp"
 
 namespace s3co::s3 {
 
 struct list_request {
-  std::string bucket;
-  std::string prefix;
-  std::string start_after;
-  std::string delimiter;
+  std::string bucket{};
+  std::string prefix{};
+  std::string start_after{};
+  std::string delimiter{};
   int max_keys = 1000;  // 1..1000
-  std::string continuation_token;
+  std::string continuation_token{};
 };
 
 // Throws aws::config_error naming the field.
 void validate(const list_request& request);
 
 struct object_summary {
-  std::string key;
+  std::string key{};
   std::uint64_t size = 0;
-  std::string etag;
-  std::string last_modified;  // ISO 8601, as S3 sends it
+  std::string etag{};
+  std::string last_modified{};  // ISO 8601, as S3 sends it
 };
 
 struct list_page {
-  std::vector<object_summary> objects;
-  std::vector<std::string> common_prefixes;
+  std::vector<object_summary> objects{};
+  std::vector<std::string> common_prefixes{};
   bool is_truncated = false;
-  std::string next_continuation_token;
+  std::string next_continuation_token{};
   std::size_t response_bytes = 0;
 };
 
@@ -78,18 +90,25 @@ class list_paginator {
   bool done_ = false;
 };
 
+template <RequestSender Sender>
+class object_lister {
+ public:
+  object_lister(client<Sender>& s3, list_request request) : pages_(s3, std::move(request)) {}
+
+  // The next object in listing order, or nullopt after the last one.
+  boost::asio::awaitable<std::optional<object_summary>> next();
+
+  // The page the last object came from; nullptr before the first.
+  const list_page* page() const noexcept { return page_ ? &*page_ : nullptr; }
+  const list_paginator<Sender>& paginator() const noexcept { return pages_; }
+
+ private:
+  list_paginator<Sender> pages_;
+  std::optional<list_page> page_;
+  std::size_t next_object_ = 0;
+};
+
 // ---------------------------------------------------------------------------
-
-namespace detail {
-
-inline std::string decoded_field(const char* text, bool url_encoded, std::string_view operation) {
-  if (!url_encoded) return text;
-  auto decoded = aws::uri_decoded(text, aws::plus_handling::space);
-  if (!decoded) throw malformed_response(std::string(operation) + ": a field is not valid URL encoding");
-  return std::move(*decoded);
-}
-
-}  // namespace detail
 
 inline void validate(const list_request& request) {
   if (request.bucket.empty()) throw aws::config_error("bucket", "must not be empty");
@@ -108,25 +127,25 @@ inline list_page parse_list_objects_v2(std::string& body, std::string_view opera
   const pugi::xml_node truncated = root.child("IsTruncated");
   const std::string_view truncated_text = truncated.child_value();
   if (!truncated || (truncated_text != "true" && truncated_text != "false")) {
-    throw malformed_response(std::string(operation) + ": response has no valid <IsTruncated>");
+    detail::throw_malformed(operation, "response has no valid <IsTruncated>");
   }
   page.is_truncated = truncated_text == "true";
   if (page.is_truncated) {
     page.next_continuation_token = root.child_value("NextContinuationToken");
     if (page.next_continuation_token.empty()) {
-      throw malformed_response(std::string(operation) + ": IsTruncated is true but NextContinuationToken is missing");
+      detail::throw_malformed(operation, "IsTruncated is true but NextContinuationToken is missing");
     }
   }
 
   for (const pugi::xml_node contents : root.children("Contents")) {
     object_summary object;
     const pugi::xml_node key = contents.child("Key");
-    if (!key) throw malformed_response(std::string(operation) + ": an object has no <Key>");
+    if (!key) detail::throw_malformed(operation, "an object has no <Key>");
     object.key = detail::decoded_field(key.child_value(), url_encoded, operation);
     const std::string_view size = contents.child_value("Size");
     const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), object.size);
     if (size.empty() || error != std::errc{} || end != size.data() + size.size()) {
-      throw malformed_response(std::string(operation) + ": an object has no valid <Size>");
+      detail::throw_malformed(operation, "an object has no valid <Size>");
     }
     object.etag = contents.child_value("ETag");
     object.last_modified = contents.child_value("LastModified");
@@ -143,8 +162,9 @@ inline list_page parse_list_objects_v2(std::string& body, std::string_view opera
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), expected);
     if (error != std::errc{} || end != text.data() + text.size() ||
         expected != page.objects.size() + page.common_prefixes.size()) {
-      throw malformed_response(std::string(operation) + ": KeyCount " + std::string(text) + " does not match the " +
-                               std::to_string(page.objects.size() + page.common_prefixes.size()) + " entries");
+      detail::throw_malformed(operation, "KeyCount " + std::string(text) + " does not match the " +
+                                             std::to_string(page.objects.size() + page.common_prefixes.size()) +
+                                             " entries");
     }
   }
   return page;
@@ -172,13 +192,25 @@ boost::asio::awaitable<std::optional<list_page>> list_paginator<Sender>::next() 
   ++pages_;
   if (page.is_truncated) {
     if (page.next_continuation_token == request_.continuation_token) {
-      throw malformed_response(operation + ": the continuation token did not advance");
+      detail::throw_malformed(operation, "the continuation token did not advance");
     }
     request_.continuation_token = page.next_continuation_token;
   } else {
     done_ = true;
   }
   co_return page;
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<std::optional<object_summary>> object_lister<Sender>::next() {
+  // Pages may be empty (a prefix with only common prefixes, or S3's own
+  // empty truncated pages): move on until an object or the end.
+  while (!page_ || next_object_ == page_->objects.size()) {
+    page_ = co_await pages_.next();
+    next_object_ = 0;
+    if (!page_) co_return std::nullopt;
+  }
+  co_return std::move(page_->objects[next_object_++]);
 }
 
 }  // namespace s3co::s3

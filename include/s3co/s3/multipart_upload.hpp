@@ -8,10 +8,22 @@
 //   (max_parts_in_flight + 1) * part_size whatever the total size.
 // - complete() sends the last part, waits for all, and completes the upload
 //   with the ETags in part order.
+//
+// Nothing half-written stays behind, whatever happens:
 // - On any failure of write() or complete(), the upload is aborted (after the
-//   parts in flight have finished) and the error rethrown. A stream destroyed
-//   without complete() or abort() aborts its upload in the background, so
-//   nothing half-written stays behind.
+//   parts in flight have finished) and the error rethrown.
+// - The final request (PutObject, or CompleteMultipartUpload) is the commit
+//   point, and a cancellation cannot cut it off: were it cut off in flight,
+//   the server could still store the object after the clean-up ran. It runs
+//   to its end, bounded by the transport's request timeout, and a
+//   cancellation that arrived meanwhile is honoured right after it: the
+//   object is deleted and complete() throws operation_aborted.
+// - When the final request fails in a way that may have been applied (no
+//   answer, a 5xx, an answer that cannot be read), the object is deleted
+//   too. A clear 4xx refusal leaves the key as it was. So the stream owns its
+//   key: do not stream over an object you mean to keep.
+// - A stream destroyed without complete() or abort() aborts its upload in
+//   the background.
 //
 // Ownership: the stream refers to its client, which must outlive it and any
 // background abort, and it must be destroyed before the io_context it ran on
@@ -30,11 +42,15 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include "s3co/aws/config_error.hpp"
 #include "s3co/s3/client.hpp"
@@ -47,14 +63,14 @@ inline constexpr int max_parts = 10'000;
 struct multipart_options {
   std::size_t part_size = 8 * 1024 * 1024;
   std::size_t max_parts_in_flight = 4;
-  std::string content_type;
+  object_attributes attributes{};  // what the object is stored with; the stream keeps its own copy
 };
 
 // Throws aws::config_error naming the field.
 void validate(const multipart_options& options);
 
 struct upload_summary {
-  std::string etag;  // may be empty (radosgw sends none for multipart uploads)
+  std::string etag{};  // may be empty (radosgw sends none for multipart uploads)
   std::uint64_t bytes = 0;
   int parts = 0;     // 0 when sent as a single PutObject
   bool multipart = false;
@@ -97,6 +113,8 @@ class multipart_upload_stream {
   enum class state { open, completed, aborted, failed };
 
   boost::asio::awaitable<void> ship_part();
+  boost::asio::awaitable<put_result> send_final_request();
+  static bool may_have_been_applied(std::exception_ptr failure) noexcept;
   boost::asio::awaitable<void> collect_one();
   boost::asio::awaitable<void> collect_all();
   void ensure_open(const char* operation) const;
@@ -106,6 +124,7 @@ class multipart_upload_stream {
   client<Sender>& s3_;
   std::string bucket_;
   std::string key_;
+  std::string content_type_;  // what options_.attributes views
   multipart_options options_;
   std::string buffer_;
   std::string upload_id_;
@@ -132,7 +151,12 @@ inline void validate(const multipart_options& options) {
 template <RequestSender Sender>
 multipart_upload_stream<Sender>::multipart_upload_stream(client<Sender>& s3, std::string bucket, std::string key,
                                                          multipart_options options)
-    : s3_(s3), bucket_(std::move(bucket)), key_(std::move(key)), options_(std::move(options)) {
+    : s3_(s3),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      content_type_(options.attributes.content_type),
+      options_(std::move(options)) {
+  options_.attributes.content_type = content_type_;  // the caller's view need not outlive the constructor
   validate(options_);
   if (key_.empty()) throw aws::config_error("key", "must not be empty");
 }
@@ -187,7 +211,7 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
   if (upload_id_.empty()) {
     const auto executor = co_await boost::asio::this_coro::executor;
     in_flight_ = std::make_shared<in_flight_parts>(executor, options_.max_parts_in_flight);
-    upload_id_ = co_await s3_.create_multipart_upload(bucket_, key_, options_.content_type);
+    upload_id_ = co_await s3_.create_multipart_upload(bucket_, key_, options_.attributes);
   }
   if (next_part_ > max_parts) {
     throw std::length_error("multipart upload of " + key_ + " needs more than 10,000 parts of " +
@@ -227,25 +251,26 @@ template <RequestSender Sender>
 boost::asio::awaitable<upload_summary> multipart_upload_stream<Sender>::complete() {
   ensure_open("complete");
   std::exception_ptr failure;
+  bool committing = false;
   upload_summary summary;
   summary.bytes = bytes_written_;
   try {
-    if (upload_id_.empty()) {
-      put_options put;
-      put.content_type = options_.content_type;
-      const put_result result = co_await s3_.put_object(bucket_, key_, std::exchange(buffer_, std::string()), put);
-      summary.etag = result.etag;
-    } else {
+    if (!upload_id_.empty()) {
       if (!buffer_.empty()) co_await ship_part();
       co_await collect_all();
       if (first_error_) std::rethrow_exception(first_error_);
-      std::vector<completed_part> parts;
-      parts.reserve(etags_.size());
-      for (std::size_t i = 0; i < etags_.size(); ++i) parts.push_back({static_cast<int>(i + 1), std::move(etags_[i])});
-      const put_result result = co_await s3_.complete_multipart_upload(bucket_, key_, upload_id_, std::move(parts));
-      summary.etag = result.etag;
-      summary.parts = next_part_ - 1;
-      summary.multipart = true;
+    }
+    committing = true;
+    // On a coroutine the caller's cancellation does not reach (see above).
+    const put_result result = co_await boost::asio::co_spawn(
+        co_await boost::asio::this_coro::executor, send_final_request(),
+        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
+    summary.etag = result.etag;
+    summary.parts = next_part_ - 1;
+    summary.multipart = !upload_id_.empty();
+    const auto cancellation = co_await boost::asio::this_coro::cancellation_state;
+    if (cancellation.cancelled() != boost::asio::cancellation_type::none) {
+      throw boost::system::system_error(boost::asio::error::operation_aborted);
     }
     state_ = state::completed;
   } catch (...) {
@@ -254,10 +279,45 @@ boost::asio::awaitable<upload_summary> multipart_upload_stream<Sender>::complete
   if (failure) {
     state_ = state::failed;
     co_await boost::asio::this_coro::reset_cancellation_state();
+    // (After a commit the upload is gone, and its abort answers NoSuchUpload.)
     if (!upload_id_.empty()) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+    if (committing && may_have_been_applied(failure)) {
+      try {
+        co_await s3_.delete_object({.bucket = bucket_, .key = key_});
+      } catch (...) {
+        // The commit's own failure is the one to report.
+      }
+    }
     std::rethrow_exception(failure);
   }
   co_return summary;
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<put_result> multipart_upload_stream<Sender>::send_final_request() {
+  if (upload_id_.empty()) {
+    co_return co_await s3_.put_object({.bucket = bucket_, .key = key_, .attributes = options_.attributes},
+                                      std::exchange(buffer_, std::string()));
+  }
+  std::vector<completed_part> parts;
+  parts.reserve(etags_.size());
+  for (std::size_t i = 0; i < etags_.size(); ++i) parts.push_back({static_cast<int>(i + 1), std::move(etags_[i])});
+  co_return co_await s3_.complete_multipart_upload(bucket_, key_, upload_id_, std::move(parts));
+}
+
+template <RequestSender Sender>
+bool multipart_upload_stream<Sender>::may_have_been_applied(std::exception_ptr failure) noexcept {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const s3_error& error) {
+    // A 4xx is a refusal; a 5xx, or an error inside a 200, may come after
+    // the work was done.
+    return error.status() < 400 || error.status() >= 500;
+  } catch (const aws::config_error&) {
+    return false;  // refused before anything was sent
+  } catch (...) {
+    return true;  // no answer, an unreadable one, or a cancellation after the commit
+  }
 }
 
 template <RequestSender Sender>

@@ -1,13 +1,15 @@
 // JSON lines: one JSON object of string fields per line, written to any
 // AsyncByteSink in chunks.
 //
-//   const jsonl_field record[] = {{"key", key}, {"url", url}};
-//   co_await writer.write_record(record);   // {"key":"…","url":"…"}\n
+//   co_await writer.write_record({"key", key}, {"url", url});  // {"key":"…","url":"…"}\n
+//   const jsonl_field record[] = {{"a", a}, {"b", b}, ...};    // any number of fields
+//   co_await writer.write_record(record);
 //   ...
 //   co_await writer.flush();                // hands over the last partial chunk
 //
-// (Build the fields in a named local as above: g++ 12 rejects a braced list
-// written inside a co_await expression.)
+// (Records of one to four fields are written as separate arguments; there is
+// no initializer_list form, because g++ 12 rejects `write_record({{...}})`
+// inside a co_await expression.)
 //
 // Lines are formatted straight into one buffer and handed to the sink only
 // when the buffer holds at least `chunk_size` bytes (64 KiB by default), as a
@@ -47,8 +49,8 @@
 namespace s3co::sinks {
 
 struct jsonl_field {
-  std::string_view name;
-  std::string_view value;
+  std::string_view name{};
+  std::string_view value{};
 };
 
 // A record refused because a field name or value is not valid UTF-8. The
@@ -83,7 +85,17 @@ class jsonl_writer {
   // Appends one line; the awaitable hands a chunk to the sink if the buffer
   // has reached chunk_size, else completes at once. Throws invalid_record.
   boost::asio::awaitable<void> write_record(std::span<const jsonl_field> fields);
-  boost::asio::awaitable<void> write_record(std::initializer_list<jsonl_field> fields);
+  boost::asio::awaitable<void> write_record(jsonl_field first) { return write_fields({first}); }
+  boost::asio::awaitable<void> write_record(jsonl_field first, jsonl_field second) {
+    return write_fields({first, second});
+  }
+  boost::asio::awaitable<void> write_record(jsonl_field first, jsonl_field second, jsonl_field third) {
+    return write_fields({first, second, third});
+  }
+  boost::asio::awaitable<void> write_record(jsonl_field first, jsonl_field second, jsonl_field third,
+                                            jsonl_field fourth) {
+    return write_fields({first, second, third, fourth});
+  }
 
   // Hands everything buffered to the sink (a last chunk may be short).
   boost::asio::awaitable<void> flush();
@@ -95,6 +107,10 @@ class jsonl_writer {
   Sink& sink() const noexcept { return *sink_; }
 
  private:
+  // (Not a coroutine: the fields are read before it returns.)
+  boost::asio::awaitable<void> write_fields(std::initializer_list<jsonl_field> fields) {
+    return write_record(std::span<const jsonl_field>(fields.begin(), fields.size()));
+  }
   void append_line(std::span<const jsonl_field> fields);
   boost::asio::awaitable<void> hand_over();
 
@@ -142,11 +158,6 @@ boost::asio::awaitable<void> jsonl_writer<Sink>::write_record(std::span<const js
   append_line(fields);
   if (buffer_.size() >= chunk_size_) return hand_over();
   return detail::completed();
-}
-
-template <AsyncByteSink Sink>
-boost::asio::awaitable<void> jsonl_writer<Sink>::write_record(std::initializer_list<jsonl_field> fields) {
-  return write_record(std::span<const jsonl_field>(fields.begin(), fields.size()));
 }
 
 template <AsyncByteSink Sink>

@@ -43,6 +43,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "s3co/detail/text.hpp"
 #include "s3co/sinks/json_escape.hpp"
 
 namespace s3co::telemetry {
@@ -168,7 +169,7 @@ inline constexpr std::array<std::string_view, 11> secret_name_parts = {
     "credential",    "cookie", "api_key", "private_key", "apikey"};
 
 constexpr char fold_name_char(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+  c = s3co::detail::to_lower_ascii(c);
   if (c == '-' || c == ' ') return '_';
   return c;
 }
@@ -235,13 +236,7 @@ inline bool may_hold_secret(std::string_view text) noexcept {
   return text.find_first_of("=:") != std::string_view::npos;
 }
 
-inline char* write_digits(char* cursor, unsigned value, int width) noexcept {
-  for (int i = width - 1; i >= 0; --i) {
-    cursor[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return cursor + width;
-}
+using s3co::detail::write_digits;
 
 // `YYYY-MM-DDTHH:MM:SS.mmmZ`
 inline void append_iso8601_ms(std::string& out, std::chrono::system_clock::time_point when) {

@@ -90,7 +90,7 @@ struct bucket_under_test {
 
   void seed(std::vector<std::string> keys) {
     run_async(context, concurrently(keys.size(), 32, [&](std::size_t i) -> boost::asio::awaitable<void> {
-      co_await direct.put_object(bucket, keys[i], "%PDF-1.4 " + std::to_string(i));
+      co_await direct.put_object({.bucket = bucket, .key = keys[i]}, "%PDF-1.4 " + std::to_string(i));
     }));
     std::sort(keys.begin(), keys.end());
     expected_pdfs.clear();
@@ -113,7 +113,7 @@ struct bucket_under_test {
     }());
   }
 
-  std::size_t open_uploads() { return run_async(context, direct.list_multipart_uploads(bucket)).size(); }
+  std::size_t open_uploads() { return run_async(context, direct.list_multipart_uploads({.bucket = bucket})).size(); }
 
   // Lets background work (a destroyed upload stream's abort) finish.
   void drain() {
@@ -167,7 +167,7 @@ struct bucket_under_test {
       CHECK(result.manifest_bytes == body.size());
       const std::vector<std::string> manifests = list_keys(manifest_prefix);
       CHECK(manifests == std::vector<std::string>{result.manifest_key});
-      run_async(context, direct.delete_object(bucket, result.manifest_key));
+      run_async(context, direct.delete_object({.bucket = bucket, .key = result.manifest_key}));
     } else {
       CHECK(is_typed(outcome.error_text));
     }
@@ -175,14 +175,14 @@ struct bucket_under_test {
     INFO("left under " << manifest_prefix << ": " << (left.empty() ? std::string("nothing") : left.front()));
     if (leftovers && !outcome.completed() && left.size() == 1) {
       ++*leftovers;
-      CHECK(manifest_keys(run_async(context, direct.get_object(bucket, left.front()))) == expected_pdfs);
+      CHECK(manifest_keys(run_async(context, direct.get_object({.bucket = bucket, .key = left.front()}))) == expected_pdfs);
     } else {
       CHECK(left.empty());
     }
     CHECK(open_uploads() == 0);
     // Clean up after a failed check, so that later runs are judged on their own.
-    for (const auto& key : left) run_async(context, direct.delete_object(bucket, key));
-    for (const auto& upload : run_async(context, direct.list_multipart_uploads(bucket))) {
+    for (const auto& key : left) run_async(context, direct.delete_object({.bucket = bucket, .key = key}));
+    for (const auto& upload : run_async(context, direct.list_multipart_uploads({.bucket = bucket}))) {
       run_async(context, direct.abort_multipart_upload(bucket, upload.key, upload.upload_id));
     }
   }

@@ -317,7 +317,7 @@ TEST_CASE("faults: a stall past the timeout on every attempt fails the run withi
   const auto error = error_as<http::transport_error>(outcome);
   REQUIRE(error.has_value());
   CHECK(error->attempts() == 3);
-  CHECK(error->code() == std::error_code(boost::system::error_code(boost::beast::error::timeout)));
+  CHECK(error->system_code() == std::error_code(boost::system::error_code(boost::beast::error::timeout)));
   // Three attempts of one timeout each, the backoff in milliseconds, and the
   // pages before: far below this bound, far above a hang.
   CHECK(outcome.elapsed < 3 * options.request_timeout + std::chrono::seconds(4));

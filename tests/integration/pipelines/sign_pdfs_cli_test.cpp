@@ -47,7 +47,7 @@ TEST_CASE("sign_pdfs prints the result, one complete log line and one EMF line",
   cli_fixture f;
   const std::vector<std::string> keys = {"in/a.pdf", "in/b.PDF", "in/c.txt", "in/d e.pdf", "out/f.pdf"};
   run_async(f.context, s3co::testing::concurrently(keys.size(), 8, [&](std::size_t i) -> boost::asio::awaitable<void> {
-    co_await f.s3.put_object(f.bucket, keys[i], "%PDF " + keys[i]);
+    co_await f.s3.put_object({.bucket = f.bucket, .key = keys[i]}, "%PDF " + keys[i]);
   }));
 
   const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix in/ --page-size 2 --expiry-seconds 600");
@@ -99,12 +99,15 @@ TEST_CASE("sign_pdfs prints the result, one complete log line and one EMF line",
                                                         {"PresignCount", "Count"},
                                                         {"ManifestBytes", "Bytes"},
                                                         {"ResponseBytes", "Bytes"},
+                                                        {"S3ListResponseBytes", "Bytes"},
                                                         {"DurationMs", "Milliseconds"}});
       CHECK(number_field(object, "PDFsProcessed") == 3);
       CHECK(number_field(object, "S3ListPages") == 2);
       CHECK(number_field(object, "PresignCount") == 4);  // three PDFs and the manifest
       CHECK(number_field(object, "ManifestBytes") == manifest.size());
-      CHECK(number_field(object, "ResponseBytes") > 0);
+      // What the caller receives (Lambda's 6 MB limit), not what S3 sent.
+      CHECK(number_field(object, "ResponseBytes") == lines[0].size());
+      CHECK(number_field(object, "S3ListResponseBytes") > 0);
       CHECK(number_field(object, "DurationMs") == duration_ms);
       continue;
     }
@@ -127,8 +130,8 @@ TEST_CASE("sign_pdfs prints the result, one complete log line and one EMF line",
 
 TEST_CASE("sign_pdfs reads the event from a file or stdin, and flags beat it", "[pipeline][cli]") {
   cli_fixture f;
-  run_async(f.context, f.s3.put_object(f.bucket, "ev/one.pdf", "%PDF"));
-  run_async(f.context, f.s3.put_object(f.bucket, "other/two.pdf", "%PDF"));
+  run_async(f.context, f.s3.put_object({.bucket = f.bucket, .key = "ev/one.pdf"}, "%PDF"));
+  run_async(f.context, f.s3.put_object({.bucket = f.bucket, .key = "other/two.pdf"}, "%PDF"));
   const std::string event = R"({"bucket":")" + f.bucket + R"(","prefix":"ev/","expiry_seconds":60})";
   simdjson::dom::parser parser;
 
@@ -214,7 +217,7 @@ TEST_CASE("a missing bucket exits 1 with a clear error and leaves no upload", "[
   CHECK(run.err.find("\"event\":\"failed\"") != std::string::npos);
   CHECK(run.err.find(f.env.credentials.secret_access_key) == std::string::npos);
   // Nothing was started in a bucket that exists either.
-  CHECK(run_async(f.context, f.s3.list_multipart_uploads(f.bucket)).empty());
+  CHECK(run_async(f.context, f.s3.list_multipart_uploads({.bucket = f.bucket})).empty());
 }
 
 TEST_CASE("an unreachable endpoint exits 1 after bounded retries", "[pipeline][cli]") {

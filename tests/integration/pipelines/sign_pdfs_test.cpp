@@ -62,7 +62,7 @@ struct pipeline_fixture {
 
   void seed(const std::vector<std::string>& keys) {
     run_async(context, s3co::testing::concurrently(keys.size(), 32, [&](std::size_t i) -> awaitable<void> {
-      co_await s3.put_object(bucket, keys[i], "%PDF-1.4 " + keys[i]);
+      co_await s3.put_object({.bucket = bucket, .key = keys[i]}, "%PDF-1.4 " + keys[i]);
     }));
   }
 
@@ -207,7 +207,7 @@ TEST_CASE("a manifest larger than one part goes up as a multipart upload", "[pip
   const auto lines = f.manifest_of(result);
   CHECK(lines.size() == 30000);
   CHECK(keys_of(lines) == keys);  // generated in byte order
-  CHECK(run_async(f.context, f.s3.list_multipart_uploads(f.bucket)).empty());
+  CHECK(run_async(f.context, f.s3.list_multipart_uploads({.bucket = f.bucket})).empty());
 }
 
 TEST_CASE("an empty listing gives count 0 and an empty manifest", "[pipeline]") {
@@ -232,5 +232,5 @@ TEST_CASE("a missing bucket fails the run and leaves nothing", "[pipeline]") {
   } catch (const s3::s3_error& error) {
     CHECK(error.code() == "NoSuchBucket");
   }
-  CHECK(run_async(f.context, f.s3.list_multipart_uploads(f.bucket)).empty());
+  CHECK(run_async(f.context, f.s3.list_multipart_uploads({.bucket = f.bucket})).empty());
 }

@@ -72,7 +72,7 @@ TEST_CASE("2,500 tricky keys list back exactly, at page sizes 1, 7 and 1000", "[
   const std::vector<std::string> expected(keys.begin(), keys.end());
 
   run_async(c.context, s3co::testing::concurrently(expected.size(), 32, [&](std::size_t i) -> awaitable<void> {
-    co_await c.s3.put_object(bucket, expected[i], "body of object " + std::to_string(i));
+    co_await c.s3.put_object({.bucket = bucket, .key = expected[i]}, "body of object " + std::to_string(i));
   }));
 
   for (const int page_size : {1000, 7, 1}) {
@@ -89,7 +89,7 @@ TEST_CASE("prefix, delimiter and start-after", "[s3][list]") {
   const std::vector<std::string> keys{"2026/04/a.pdf", "2026/04/b.pdf", "2026/04/sub dir/c.pdf",
                                       "2026/04/sub dir/d.pdf", "2026/05/e.pdf", "other.txt"};
   run_async(c.context, s3co::testing::concurrently(keys.size(), 8, [&](std::size_t i) -> awaitable<void> {
-    co_await c.s3.put_object(bucket, keys[i], "x");
+    co_await c.s3.put_object({.bucket = bucket, .key = keys[i]}, "x");
   }));
   CHECK(c.list_all({bucket, "2026/04/", "", "/", 1000, ""}) ==
         std::vector<std::string>{"2026/04/a.pdf", "2026/04/b.pdf", "prefix:2026/04/sub dir/"});
@@ -116,11 +116,11 @@ TEST_CASE("a 20 MiB multipart upload comes back byte-identical", "[s3][multipart
   CHECK(summary.multipart);
   CHECK(summary.parts == 5);
   CHECK(summary.bytes == data.size());
-  CHECK(run_async(c.context, c.s3.get_object(bucket, "big/object.bin")) == data);
-  CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).empty());
+  CHECK(run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "big/object.bin"})) == data);
+  CHECK(run_async(c.context, c.s3.list_multipart_uploads({.bucket = bucket})).empty());
 
   const s3co::testing::temp_file downloaded("");
-  run_async(c.context, c.s3.get_object_to_file(bucket, "big/object.bin", downloaded.path()));
+  run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "big/object.bin", .to_file = downloaded.path()}));
   std::ifstream file(downloaded.path(), std::ios::binary);
   CHECK(std::string(std::istreambuf_iterator<char>(file), {}) == data);
 }
@@ -134,23 +134,23 @@ TEST_CASE("aborted and abandoned multipart uploads leave nothing behind", "[s3][
     for (int i = 0; i < 12; ++i) co_await stream.write(chunk);
     co_await stream.abort();
   }());
-  CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).empty());
+  CHECK(run_async(c.context, c.s3.list_multipart_uploads({.bucket = bucket})).empty());
 
   run_async(c.context, [&]() -> awaitable<void> {
     s3::multipart_upload_stream stream(c.s3, bucket, "abandoned.bin", {s3::min_part_size, 2, ""});
     for (int i = 0; i < 12; ++i) co_await stream.write(chunk);
-    CHECK(run_async(c.context, c.s3.list_multipart_uploads(bucket)).size() == 0 + 1);
+    CHECK(run_async(c.context, c.s3.list_multipart_uploads({.bucket = bucket})).size() == 0 + 1);
   }());
   // The background abort runs on the same context.
   std::vector<s3::multipart_upload_info> left;
   for (int round = 0; round < 50; ++round) {
-    left = run_async(c.context, c.s3.list_multipart_uploads(bucket));
+    left = run_async(c.context, c.s3.list_multipart_uploads({.bucket = bucket}));
     if (left.empty()) break;
     c.context.restart();
     c.context.run_for(std::chrono::milliseconds(100));
   }
   CHECK(left.empty());
-  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object(bucket, "abandoned.bin")), s3::s3_error);
+  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "abandoned.bin"})), s3::s3_error);
 }
 
 TEST_CASE("PutObject streamed from a file and GetObject into a file", "[s3][object]") {
@@ -158,14 +158,14 @@ TEST_CASE("PutObject streamed from a file and GetObject into a file", "[s3][obje
   const std::string bucket = c.new_bucket("file-io");
   const std::string data = random_bytes(12 * 1024 * 1024 + 3, 9);
   const s3co::testing::temp_file source(data);
-  run_async(c.context, c.s3.put_object_from_file(bucket, "from file.bin", source.path()));
+  run_async(c.context, c.s3.put_object({.bucket = bucket, .key = "from file.bin", .body_file = source.path()}));
   const s3co::testing::temp_file target("");
-  run_async(c.context, c.s3.get_object_to_file(bucket, "from file.bin", target.path()));
+  run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "from file.bin", .to_file = target.path()}));
   CHECK(std::filesystem::file_size(target.path()) == data.size());
   std::ifstream file(target.path(), std::ios::binary);
   CHECK(std::string(std::istreambuf_iterator<char>(file), {}) == data);
-  run_async(c.context, c.s3.delete_object(bucket, "from file.bin"));
-  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object(bucket, "from file.bin")), s3::s3_error);
+  run_async(c.context, c.s3.delete_object({.bucket = bucket, .key = "from file.bin"}));
+  CHECK_THROWS_AS(run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "from file.bin"})), s3::s3_error);
 }
 
 TEST_CASE("S3 errors are typed: missing bucket, missing key, wrong secret, If-None-Match", "[s3][errors]") {
@@ -182,25 +182,24 @@ TEST_CASE("S3 errors are typed: missing bucket, missing key, wrong secret, If-No
   };
   const auto as_void = [](auto work) -> awaitable<void> { co_await std::move(work); };
 
-  auto missing_key = error_of(as_void(c.s3.get_object(bucket, "no such key")));
+  auto missing_key = error_of(as_void(c.s3.get_object({.bucket = bucket, .key = "no such key"})));
   CHECK(missing_key.code() == "NoSuchKey");
   CHECK(missing_key.status() == 404);
 
-  auto missing_bucket = error_of(as_void(c.s3.get_object("s3co-no-such-bucket-" + bucket, "k")));
+  auto missing_bucket = error_of(as_void(c.s3.get_object({.bucket = "s3co-no-such-bucket-" + bucket, .key = "k"})));
   CHECK(missing_bucket.code() == "NoSuchBucket");
   CHECK(missing_bucket.status() == 404);
 
-  run_async(c.context, c.s3.put_object(bucket, "exists", "1"));
-  s3::put_options create_only;
-  create_only.if_none_match = true;
-  auto exists = error_of(as_void(c.s3.put_object(bucket, "exists", "2", create_only)));
+  run_async(c.context, c.s3.put_object({.bucket = bucket, .key = "exists"}, "1"));
+  auto exists =
+      error_of(as_void(c.s3.put_object({.bucket = bucket, .key = "exists", .if_none_match = true}, "2")));
   CHECK(exists.status() == 412);
-  CHECK(run_async(c.context, c.s3.get_object(bucket, "exists")) == "1");
+  CHECK(run_async(c.context, c.s3.get_object({.bucket = bucket, .key = "exists"})) == "1");
 
   aws::credentials wrong = c.env.credentials;
   wrong.secret_access_key = "not-the-secret-key-at-all";
   s3::client<http::client> impostor(c.transport, wrong, c.env.region, c.env.endpoint);
-  auto refused = error_of(as_void(impostor.get_object(bucket, "exists")));
+  auto refused = error_of(as_void(impostor.get_object({.bucket = bucket, .key = "exists"})));
   CHECK(refused.code() == "SignatureDoesNotMatch");
   CHECK(refused.status() == 403);
   CHECK_THAT(refused.what(), !Catch::Contains("not-the-secret-key-at-all"));
@@ -210,7 +209,7 @@ TEST_CASE("keep-alive: many requests share few connections", "[s3][http]") {
   connection c;
   const std::string bucket = c.new_bucket("keepalive");
   run_async(c.context, [&]() -> awaitable<void> {
-    for (int i = 0; i < 50; ++i) co_await c.s3.put_object(bucket, "k" + std::to_string(i), "v");
+    for (int i = 0; i < 50; ++i) co_await c.s3.put_object({.bucket = bucket, .key = "k" + std::to_string(i)}, "v");
   }());
   CHECK(c.transport.connections_opened() <= 2);
 }

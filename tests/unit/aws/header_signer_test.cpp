@@ -11,7 +11,7 @@ using namespace std::chrono;
 // Transferring Payload in a Single Chunk (AWS Signature Version 4)".
 namespace {
 const credentials example_credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-const s3co::aws::time_point example_time = sys_days{2013y / May / 24} + 0h;
+const s3co::aws::utc_time_point example_time = sys_days{2013y / May / 24} + 0h;
 constexpr std::string_view host = "examplebucket.s3.amazonaws.com";
 const std::string credential_prefix =
     "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, ";
@@ -19,7 +19,7 @@ const std::string credential_prefix =
 
 TEST_CASE("GET Object example", "[header-signer]") {
   header_signer signer(example_credentials, "us-east-1");
-  const std::vector<http_header> headers{{"Range", "bytes=0-9"}};
+  const std::vector<header_field> headers{{"Range", "bytes=0-9"}};
   const auto signed_headers = signer.sign({http_method::get, host, "/test.txt", "", headers, empty_payload_sha256,
                                            example_time});
   CHECK(signed_headers.authorization ==
@@ -34,7 +34,7 @@ TEST_CASE("GET Object example", "[header-signer]") {
 TEST_CASE("PUT Object example", "[header-signer]") {
   header_signer signer(example_credentials, "us-east-1");
   const std::string payload_hash = to_hex(sha256_of("Welcome to Amazon S3."));
-  const std::vector<http_header> headers{{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+  const std::vector<header_field> headers{{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                                          {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
   const auto signed_headers =
       signer.sign({http_method::put, host, "/test%24file.text", "", headers, payload_hash, example_time});
@@ -84,8 +84,27 @@ TEST_CASE("a session token is sent and signed", "[header-signer]") {
 
 TEST_CASE("header values are trimmed and inner spaces collapsed", "[header-signer]") {
   header_signer signer(example_credentials, "us-east-1");
-  const std::vector<http_header> spaced{{"X-Amz-Meta-Note", "  a   b  "}};
-  const std::vector<http_header> tidy{{"x-amz-meta-note", "a b"}};
+  const std::vector<header_field> spaced{{"X-Amz-Meta-Note", "  a   b  "}};
+  const std::vector<header_field> tidy{{"x-amz-meta-note", "a b"}};
   CHECK(signer.sign({http_method::get, host, "/k", "", spaced, unsigned_payload, example_time}).authorization ==
         signer.sign({http_method::get, host, "/k", "", tidy, unsigned_payload, example_time}).authorization);
+}
+
+TEST_CASE("headers the signer owns, bad names and values with CR LF or NUL are refused", "[header-signer]") {
+  header_signer signer(example_credentials, "us-east-1");
+  const auto sign_with = [&](header_field header) {
+    const std::vector<header_field> headers{std::move(header)};
+    return signer.sign({http_method::get, host, "/k", "", headers, unsigned_payload, example_time});
+  };
+  for (const char* owned : {"Host", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token", "Authorization"}) {
+    CAPTURE(owned);
+    CHECK_THROWS_WITH(sign_with({owned, "value"}), Catch::Contains("is set by the signer"));
+  }
+  CHECK_THROWS_AS(sign_with({"x-amz-meta-note", "a\r\nx-amz-meta-evil: 1"}), config_error);
+  CHECK_THROWS_AS(sign_with({"x-amz-meta-note", "a\nb"}), config_error);
+  CHECK_THROWS_AS(sign_with({"x-amz-meta-note", std::string("a\0b", 3)}), config_error);
+  CHECK_THROWS_AS(sign_with({"bad name", "v"}), config_error);
+  CHECK_THROWS_AS(sign_with({"", "v"}), config_error);
+  // A header that is merely spelled oddly is fine.
+  CHECK_NOTHROW(sign_with({"X-Amz-Meta-Tab", "a\tb"}));
 }

@@ -7,7 +7,7 @@ using namespace std::chrono;
 
 namespace {
 const credentials example_credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-const s3co::aws::time_point example_time = sys_days{2013y / May / 24} + 0h;
+const s3co::aws::utc_time_point example_time = sys_days{2013y / May / 24} + 0h;
 }  // namespace
 
 TEST_CASE("presigned GET matches AWS's published S3 example", "[presigner]") {
@@ -69,4 +69,34 @@ TEST_CASE("the signing key is derived once for many URLs of one day", "[presigne
   CHECK(signer.key_cache().derivations() == 1);
   signer.presign({"examplebucket", "k", seconds(60), example_time + days(1)});
   CHECK(signer.key_cache().derivations() == 2);
+}
+
+TEST_CASE("without a time, a URL starts now by the presigner's clock", "[presigner]") {
+  presigner signer(example_credentials, "eu-west-1", aws_s3_endpoint("eu-west-1"));
+  const auto valid_from = [](const std::string& url) {
+    const auto at = parse_amz_timestamp(std::string_view(url).substr(url.find("X-Amz-Date=") + 11, 16));
+    REQUIRE(at.has_value());
+    return *at;
+  };
+  const std::string url = signer.presign({.bucket = "examplebucket", .key = "test.txt"});
+  CHECK(abs(valid_from(url) - system_clock::now()) < 60s);  // not 1970
+  CHECK_THAT(url, Catch::Contains("X-Amz-Expires=3600&"));
+
+  signer.set_clock_offset(-2h);  // the server is two hours behind us
+  CHECK(abs(valid_from(signer.presign({.bucket = "examplebucket", .key = "test.txt"})) - (system_clock::now() - 2h)) <
+        60s);
+  // An explicit time wins.
+  CHECK_THAT(signer.presign({.bucket = "examplebucket", .key = "test.txt", .at = example_time}),
+             Catch::Contains("X-Amz-Date=20130524T000000Z"));
+}
+
+TEST_CASE("virtual-hosted URLs on AWS name the regional host, the global one in us-east-1 only", "[presigner]") {
+  const auto host_of = [](const std::string& region) {
+    presigner signer(example_credentials, region, aws_s3_endpoint(region));
+    const std::string url = signer.presign({.bucket = "young-bucket", .key = "k", .at = example_time});
+    return url.substr(0, url.find("/k?"));
+  };
+  CHECK(host_of("us-east-1") == "https://young-bucket.s3.amazonaws.com");
+  CHECK(host_of("eu-west-1") == "https://young-bucket.s3.eu-west-1.amazonaws.com");
+  CHECK(host_of("af-south-1") == "https://young-bucket.s3.af-south-1.amazonaws.com");
 }

@@ -303,7 +303,7 @@ TEST_CASE("a refused connection is retried then reported", "[http][connection]")
 
   const http::transport_error error = expect_transport_error(io, client.send(std::move(req)));
   CHECK(error.attempts() == 3);
-  CHECK(error.code() == std::errc::connection_refused);
+  CHECK(error.system_code() == std::errc::connection_refused);
   CHECK(client.connections_opened() == 0);
 }
 
@@ -455,7 +455,7 @@ TEST_CASE("a transport error names the request without its query or headers", "[
   }
   req.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE, Signature=SECRETAUTH"});
   req.headers.push_back({"x-amz-security-token", "SECRETTOKEN"});
-  req.authorize = [](http::request& r, s3co::aws::time_point) {
+  req.authorize = [](http::request& r, s3co::aws::utc_time_point) {
     r.headers.push_back({"X-Amz-Signature-Check", "SECRETSIG SECRETAUTH"});
   };
 

@@ -43,10 +43,16 @@ TEST_CASE("response header lookup is case-insensitive and takes the first match"
 }
 
 TEST_CASE("transport_error carries its code message and attempts", "[http][message]") {
-  const http::transport_error error(std::make_error_code(std::errc::connection_reset), "GET http://h/p failed", 3);
+  const http::transport_error error(std::make_error_code(std::errc::connection_reset), "GET http://h/p",
+                                    "GET http://h/p failed after 3 attempts", 3, true);
   CHECK(error.attempts() == 3);
-  CHECK(error.code() == std::errc::connection_reset);
-  CHECK(std::string(error.what()).find("GET http://h/p failed") == 0);
-  const std::system_error& base = error;  // callers may catch the standard type
-  CHECK(base.code() == std::errc::connection_reset);
+  CHECK(error.system_code() == std::errc::connection_reset);
+  CHECK(std::string(error.what()).find("GET http://h/p failed after 3 attempts: ") == 0);
+  // The common base carries what a caller acts on.
+  const s3co::error& base = error;
+  CHECK(base.operation() == "GET http://h/p");
+  CHECK(base.retryable());
+  CHECK(base.status() == 0);
+  CHECK(base.code().empty());
+  CHECK(base.attempts() == 3);
 }

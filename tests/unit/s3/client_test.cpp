@@ -58,7 +58,7 @@ TEST_CASE("authorize signs each attempt afresh and keeps the caller's headers", 
   CHECK(counts["Content-Type"] == 1);
 
   aws::header_signer signer({"AKIDEXAMPLE", "secret/key", "session-token"}, "us-east-1");
-  const std::vector<aws::http_header> signed_headers{{"Content-Type", "application/pdf"}};
+  const std::vector<aws::header_field> signed_headers{{"Content-Type", "application/pdf"}};
   const auto expected = signer.sign({aws::http_method::put, "127.0.0.1:7480", "/bucket/key", "", signed_headers,
                                      aws::empty_payload_sha256, first_time + std::chrono::seconds(5)});
   // The body was set after make_request without a hash header: the empty
@@ -69,7 +69,7 @@ TEST_CASE("authorize signs each attempt afresh and keeps the caller's headers", 
 TEST_CASE("bodies set through the client are signed with their SHA-256", "[s3-client]") {
   fake_sender sender([](const http::request&) { return answer(200, "", {{"ETag", "\"abc\""}}); });
   s3::client s3(sender, test_credentials, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
-  const auto result = run_async(s3.put_object("bucket", "key", "hello"));
+  const auto result = run_async(s3.put_object({.bucket = "bucket", .key = "key"}, "hello"));
   CHECK(result.etag == "\"abc\"");
   const auto sent = sender.requests().at(0);
   bool hashed = false;
@@ -88,7 +88,7 @@ TEST_CASE("answers that are not 2xx become s3_error", "[s3-client]") {
   });
   s3::client s3(sender, test_credentials, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
   try {
-    run_async(s3.get_object("missing-bucket", "key"));
+    run_async(s3.get_object({.bucket = "missing-bucket", .key = "key"}));
     FAIL("no error");
   } catch (const s3::s3_error& error) {
     CHECK(error.code() == "NoSuchBucket");

@@ -152,3 +152,36 @@ TEST_CASE("list requests are validated", "[list]") {
   CHECK_THROWS_WITH(s3::list_paginator(s3, {"bucket", "", "", "", 1001, ""}), Catch::StartsWith("max_keys: 1001"));
   CHECK_THROWS_WITH(s3::list_paginator(s3, {"", "", "", "", 10, ""}), Catch::StartsWith("bucket:"));
 }
+
+TEST_CASE("the object lister yields every object across pages, skipping empty ones", "[list]") {
+  int calls = 0;
+  fake_sender sender([&](const http::request&) {
+    ++calls;
+    if (calls == 1) {
+      return answer(200, page_xml("<IsTruncated>true</IsTruncated><NextContinuationToken>t1</NextContinuationToken>" +
+                                  contents("a") + contents("b")));
+    }
+    if (calls == 2) {  // only a common prefix: no object
+      return answer(200, page_xml("<IsTruncated>true</IsTruncated><NextContinuationToken>t2</NextContinuationToken>"
+                                  "<CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>"));
+    }
+    return answer(200, page_xml("<IsTruncated>false</IsTruncated>" + contents("c%20d")));
+  });
+  s3::client s3(sender, {"AKID", "secret", ""}, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
+  s3::object_lister objects(s3, {.bucket = "bucket", .delimiter = "/", .max_keys = 2});
+  CHECK(objects.page() == nullptr);
+  std::vector<std::string> keys;
+  std::vector<std::string> prefixes_seen;
+  s3co::testing::run_async([&]() -> boost::asio::awaitable<void> {
+    while (auto object = co_await objects.next()) {
+      keys.push_back(object->key);
+      // The page each object came from stays visible.
+      REQUIRE(objects.page() != nullptr);
+      if (objects.page()->common_prefixes.size()) prefixes_seen.push_back(objects.page()->common_prefixes[0]);
+    }
+    CHECK_FALSE(co_await objects.next());  // stays finished
+  }());
+  CHECK(keys == std::vector<std::string>{"a", "b", "c d"});
+  CHECK(objects.paginator().pages() == 3);
+  CHECK(calls == 3);
+}

@@ -3,7 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "support/fake_sender.hpp"
 #include "support/run_async.hpp"
@@ -20,12 +26,29 @@ namespace {
 
 constexpr std::size_t part = s3::min_part_size;
 
+// How the double answers the upload's final request (PutObject or
+// CompleteMultipartUpload).
+enum class final_answer { ok, lost, server_error, refused };
+
 // An S3 double for multipart uploads; `fail_part` makes that part's upload
 // answer 500 InternalError.
 struct multipart_double {
   int fail_part = 0;
-  std::vector<std::string> log;  // "POST uploads", "PUT part N size", "POST complete", "DELETE", "PUT object size"
+  final_answer final = final_answer::ok;
+  // "POST uploads", "PUT part N size", "POST complete", "DELETE upload", "PUT object size", "DELETE object"
+  std::vector<std::string> log;
   std::string completed_body;
+
+  http::response final_response(http::response ok) {
+    switch (final) {
+      case final_answer::ok: return ok;
+      case final_answer::lost:
+        throw http::transport_error(std::make_error_code(std::errc::connection_reset), "final request (lost)", 3);
+      case final_answer::server_error: return answer(500, "<Error><Code>InternalError</Code></Error>");
+      case final_answer::refused: return answer(412, "<Error><Code>PreconditionFailed</Code></Error>");
+    }
+    return ok;
+  }
 
   http::response operator()(const http::request& request) {
     const auto& target = request.target;
@@ -46,15 +69,15 @@ struct multipart_double {
     if (request.method == aws::http_method::post && target.find("uploadId=UP1") != std::string::npos) {
       log.push_back("POST complete");
       completed_body = std::get<std::string>(request.body);
-      return answer(200, "<CompleteMultipartUploadResult><ETag></ETag></CompleteMultipartUploadResult>");
+      return final_response(answer(200, "<CompleteMultipartUploadResult><ETag></ETag></CompleteMultipartUploadResult>"));
     }
     if (request.method == aws::http_method::delete_) {
-      log.push_back("DELETE");
+      log.push_back(target.find("uploadId=") != std::string::npos ? "DELETE upload" : "DELETE object");
       return answer(204);
     }
     if (request.method == aws::http_method::put) {
       log.push_back("PUT object " + std::to_string(body_size()));
-      return answer(200, "", {{"ETag", "\"single\""}});
+      return final_response(answer(200, "", {{"ETag", "\"single\""}}));
     }
     return answer(400);
   }
@@ -70,8 +93,8 @@ struct fixture {
                              aws::parse_endpoint_url("http://127.0.0.1:7480")};
 };
 
-boost::asio::awaitable<void> write_in_chunks(s3::multipart_upload_stream<fake_sender>& stream, std::size_t total,
-                                             std::size_t chunk) {
+template <typename Stream>
+boost::asio::awaitable<void> write_in_chunks(Stream& stream, std::size_t total, std::size_t chunk) {
   const std::string data(chunk, 'x');
   for (std::size_t written = 0; written < total; written += chunk) {
     co_await stream.write(std::string_view(data).substr(0, std::min(chunk, total - written)));
@@ -128,7 +151,7 @@ TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]
                   }()),
                   s3::s3_error);
   REQUIRE_FALSE(f.s3_double.log.empty());
-  CHECK(f.s3_double.log.back() == "DELETE");
+  CHECK(f.s3_double.log.back() == "DELETE upload");
   CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "POST complete") == 0);
   CHECK_THROWS_AS(run_async(f.context, stream.write("more")), std::logic_error);
 }
@@ -143,7 +166,7 @@ TEST_CASE("a stream dropped before complete aborts in the background", "[multipa
   f.context.restart();
   f.context.run_for(std::chrono::seconds(10));
   REQUIRE_FALSE(f.s3_double.log.empty());
-  CHECK(f.s3_double.log.back() == "DELETE");
+  CHECK(f.s3_double.log.back() == "DELETE upload");
 }
 
 TEST_CASE("abort() aborts a started upload once", "[multipart]") {
@@ -154,7 +177,7 @@ TEST_CASE("abort() aborts a started upload once", "[multipart]") {
     co_await stream.abort();
     co_await stream.abort();
   }());
-  CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "DELETE") == 1);
+  CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "DELETE upload") == 1);
 }
 
 TEST_CASE("multipart options are validated", "[multipart]") {
@@ -164,4 +187,80 @@ TEST_CASE("multipart options are validated", "[multipart]") {
   CHECK_THROWS_WITH(s3::multipart_upload_stream(f.s3, "bucket", "k", {part, 0, ""}),
                     Catch::StartsWith("max_parts_in_flight:"));
   CHECK_THROWS_WITH(s3::multipart_upload_stream(f.s3, "bucket", "", {part, 1, ""}), Catch::StartsWith("key:"));
+}
+
+TEST_CASE("a final request that may have been applied is followed by deleting the object", "[multipart]") {
+  struct failure_case {
+    final_answer final;
+    std::size_t size;
+    std::vector<std::string> tail;  // the end of the log
+  };
+  const auto c = GENERATE(
+      failure_case{final_answer::lost, 1000, {"PUT object 1000", "DELETE object"}},
+      failure_case{final_answer::server_error, 1000, {"PUT object 1000", "DELETE object"}},
+      failure_case{final_answer::lost, 2 * part + 1, {"POST complete", "DELETE upload", "DELETE object"}},
+      failure_case{final_answer::server_error, 2 * part + 1, {"POST complete", "DELETE upload", "DELETE object"}},
+      // A clear refusal was not applied: the key stays as it was.
+      failure_case{final_answer::refused, 1000, {"PUT object 1000"}},
+      failure_case{final_answer::refused, 2 * part + 1, {"POST complete", "DELETE upload"}});
+  CAPTURE(static_cast<int>(c.final), c.size);
+  fixture f;
+  f.s3_double.final = c.final;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "manifest.jsonl", {.part_size = part, .max_parts_in_flight = 2});
+  CHECK_THROWS_AS(run_async(f.context, [&]() -> boost::asio::awaitable<void> {
+                    co_await write_in_chunks(stream, c.size, 1'000'000);
+                    co_await stream.complete();
+                  }()),
+                  s3co::error);
+  REQUIRE(f.s3_double.log.size() >= c.tail.size());
+  CHECK(std::vector<std::string>(f.s3_double.log.end() - static_cast<std::ptrdiff_t>(c.tail.size()),
+                                 f.s3_double.log.end()) == c.tail);
+  CHECK_THROWS_AS(run_async(f.context, stream.complete()), std::logic_error);
+}
+
+namespace {
+
+// Holds the final request (PutObject) for a while, as a slow server would.
+struct slow_final_sender {
+  boost::asio::awaitable<http::response> send(http::request request) {
+    const bool final = request.method == aws::http_method::put;
+    if (final) {
+      boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(300));
+      co_await wait.async_wait(boost::asio::use_awaitable);  // a cancellation would cut this short
+    }
+    co_return co_await inner.send(std::move(request));
+  }
+  fake_sender& inner;
+};
+
+}  // namespace
+
+TEST_CASE("a cancellation cannot cut the final request off; the object is deleted after it", "[multipart]") {
+  fixture f;
+  slow_final_sender slow{f.sender};
+  s3::client<slow_final_sender> s3(slow, {"AKID", "secret", ""}, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
+  s3::multipart_upload_stream stream(s3, "bucket", "manifest.jsonl", {.part_size = part, .max_parts_in_flight = 2});
+  run_async(f.context, write_in_chunks(stream, 1000, 1000));
+
+  boost::asio::cancellation_signal cancel;
+  std::exception_ptr outcome;
+  bool done = false;
+  boost::asio::co_spawn(f.context, stream.complete(),
+                        boost::asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, s3::upload_summary) {
+                          outcome = e;
+                          done = true;
+                        }));
+  boost::asio::steady_timer soon(f.context, std::chrono::milliseconds(20));
+  soon.async_wait([&](boost::system::error_code) { cancel.emit(boost::asio::cancellation_type::terminal); });
+  f.context.restart();
+  f.context.run_for(std::chrono::seconds(30));
+  REQUIRE(done);
+  // The PutObject was sent in full and answered, then the object deleted.
+  CHECK(f.s3_double.log == std::vector<std::string>{"PUT object 1000", "DELETE object"});
+  REQUIRE(outcome);
+  try {
+    std::rethrow_exception(outcome);
+  } catch (const boost::system::system_error& e) {
+    CHECK(e.code() == boost::asio::error::operation_aborted);
+  }
 }

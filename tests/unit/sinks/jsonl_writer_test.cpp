@@ -320,3 +320,17 @@ TEST_CASE("jsonl_writer into a file_sink: every line parses back", "[jsonl_write
   REQUIRE(parsed.size() == records);
   CHECK(parsed.back().first == key_of(records - 1));
 }
+
+TEST_CASE("records of up to four fields can be written as arguments inside co_await", "[jsonl]") {
+  recording_sink sink;
+  jsonl_writer writer(sink, 1);
+  const std::string key = "a/b.pdf";
+  s3co::testing::run_async([&]() -> boost::asio::awaitable<void> {
+    co_await writer.write_record({"key", key});
+    co_await writer.write_record({"key", key}, {"url", "u"});
+    co_await writer.write_record({"a", "1"}, {"b", "2"}, {"c", "3"});
+    co_await writer.write_record({"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"});
+  }());
+  CHECK(sink.all() == "{\"key\":\"a/b.pdf\"}\n{\"key\":\"a/b.pdf\",\"url\":\"u\"}\n"
+                         "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}\n{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\"}\n");
+}
