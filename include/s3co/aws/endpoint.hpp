@@ -37,6 +37,9 @@ struct s3_endpoint {
 };
 
 // Parses `http[s]://host[:port][/]`; throws config_error naming `field`.
+// The message shows at most the scheme, host and port: never user
+// information (user:password@) or a query or fragment, which can hold
+// credentials or tokens.
 s3_endpoint parse_endpoint_url(std::string_view url, const std::string& field = "endpoint");
 
 s3_endpoint aws_s3_endpoint(std::string_view region);
@@ -45,7 +48,9 @@ s3_endpoint aws_s3_endpoint(std::string_view region);
 // AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's for `region`.
 s3_endpoint resolve_s3_endpoint(std::string_view region);
 
-// The S3 naming rules for new buckets; throws config_error naming `field`.
+// The S3 naming rules for general purpose buckets, reserved prefixes
+// (xn--, sthree-, amzn-s3-demo-) and suffixes (-s3alias, --ol-s3, .mrap,
+// --x-s3, --table-s3) included; throws config_error naming `field`.
 void validate_bucket_name(std::string_view bucket, const std::string& field = "bucket");
 
 // Whether `bucket` can be a host name label (with dots only when allowed).
@@ -103,6 +108,24 @@ inline std::string concat(std::initializer_list<std::string_view> pieces) {
 
 inline std::uint16_t default_port(std::string_view scheme) noexcept { return scheme == "https" ? 443 : 80; }
 
+// `text` for an error message: control characters (a NUL would end the
+// message for anyone reading what()) written as \u00XX, the rest as is.
+inline std::string printable_in_message(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      const char escape[6] = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0x0f]};
+      out.append(escape, sizeof escape);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 inline std::string s3_endpoint::authority() const {
@@ -115,23 +138,32 @@ inline bool s3_endpoint::host_is_ip_address() const noexcept {
 }
 
 inline s3_endpoint parse_endpoint_url(std::string_view url, const std::string& field) {
-  const std::string shown = detail::concat({"'", url, "'"});
-  s3_endpoint endpoint;
+  // Checked first, and never echoed: user information and queries carry secrets.
   const auto scheme_end = url.find("://");
+  const std::string_view after_scheme = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+  const auto authority_end = after_scheme.find_first_of("/?#");
+  const std::string_view rest = after_scheme.substr(0, authority_end);
+  const std::string_view path = authority_end == std::string_view::npos ? "" : after_scheme.substr(authority_end);
+  if (rest.find('@') != std::string_view::npos) {
+    throw config_error(field, "must not carry user information (user:password@; the URL is not shown, it may hold a "
+                              "secret): give credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+  if (path.find_first_of("?#") != std::string_view::npos) {
+    throw config_error(field, "must not have a query or fragment (the URL is not shown, it may hold a secret)");
+  }
+  // What the other messages show: the scheme, host and port.
+  const std::string shown =
+      detail::concat({"'", detail::printable_in_message(url.substr(0, url.size() - path.size())), "'"});
+  s3_endpoint endpoint;
   if (scheme_end == std::string_view::npos) {
     throw config_error(field, shown + " is not a URL (expected http://host[:port] or https://host[:port])");
   }
   endpoint.scheme = url.substr(0, scheme_end);
   if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    throw config_error(field, shown + " has scheme '" + endpoint.scheme + "' (expected http or https)");
+    throw config_error(field, shown + " has scheme '" + detail::printable_in_message(endpoint.scheme) +
+                                  "' (expected http or https)");
   }
-  std::string_view rest = url.substr(scheme_end + 3);
-  const auto path_start = rest.find_first_of("/?#");
-  if (path_start != std::string_view::npos) {
-    if (rest.substr(path_start) != "/") throw config_error(field, shown + " has a path, query or fragment");
-    rest = rest.substr(0, path_start);
-  }
-  if (rest.find('@') != std::string_view::npos) throw config_error(field, shown + " must not carry user information");
+  if (!path.empty() && path != "/") throw config_error(field, shown + " has a path (expected http[s]://host[:port])");
   std::string_view host = rest;
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {
@@ -184,7 +216,7 @@ inline s3_endpoint resolve_s3_endpoint(std::string_view region) {
 }
 
 inline void validate_bucket_name(std::string_view bucket, const std::string& field) {
-  const std::string shown = detail::concat({"'", bucket, "'"});
+  const std::string shown = detail::concat({"'", detail::printable_in_message(bucket), "'"});
   if (bucket.size() < 3 || bucket.size() > 63) throw config_error(field, shown + " must be 3 to 63 characters long");
   for (const char c : bucket) {
     const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
@@ -196,6 +228,18 @@ inline void validate_bucket_name(std::string_view bucket, const std::string& fie
   }
   if (bucket.find("..") != std::string_view::npos) throw config_error(field, shown + " must not contain '..'");
   if (detail::is_ipv4_address(bucket)) throw config_error(field, shown + " must not look like an IP address");
+  // Reserved by S3 for other kinds of names (punycode, access point aliases,
+  // Object Lambda, Multi-Region Access Points, directory and table buckets).
+  for (const std::string_view prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (bucket.starts_with(prefix)) {
+      throw config_error(field, detail::concat({shown, " starts with '", prefix, "', which S3 has reserved"}));
+    }
+  }
+  for (const std::string_view suffix : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}) {
+    if (bucket.ends_with(suffix)) {
+      throw config_error(field, detail::concat({shown, " ends with '", suffix, "', which S3 has reserved"}));
+    }
+  }
 }
 
 inline bool is_virtual_hostable_bucket(std::string_view bucket, bool allow_dots) noexcept {

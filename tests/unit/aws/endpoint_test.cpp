@@ -29,7 +29,7 @@ TEST_CASE("endpoint URLs parse into scheme, host and port", "[endpoint]") {
 TEST_CASE("malformed endpoint URLs are errors naming the field", "[endpoint]") {
   for (const char* bad : {"not a url", "s3.example.com", "ftp://host", "http://", "http://:80", "http://host:",
                           "http://host:0", "http://host:65536", "http://host:12a", "http://host/path",
-                          "http://host?x=1", "http://user@host", "http://ho st", "http://[::1"}) {
+                          "http://ho st", "http://[::1"}) {
     INFO(bad);
     try {
       parse_endpoint_url(bad, "S3_ENDPOINT_URL");
@@ -39,6 +39,31 @@ TEST_CASE("malformed endpoint URLs are errors naming the field", "[endpoint]") {
       CHECK_THAT(error.what(), Catch::StartsWith("S3_ENDPOINT_URL: '"));
     }
   }
+}
+
+TEST_CASE("endpoint URL errors never show user information, a query or a fragment", "[endpoint]") {
+  // Each holds LEAK where a credential or a token would be: the message must not show it.
+  for (const char* bad : {"http://AKIDLEAK:SECRETLEAK@127.0.0.1:7620", "http://SECRETLEAK@host",
+                          "https://AKIDLEAK:SECRETLEAK@host/", "AKIDLEAK:SECRETLEAK@host",
+                          "http://host?X-Amz-Security-Token=SECRETLEAK", "http://host/?token=SECRETLEAK",
+                          "http://host#SECRETLEAK", "http://host/path?SECRETLEAK", "host?SECRETLEAK",
+                          "ftp://AKIDLEAK:SECRETLEAK@host", "ftp://host?SECRETLEAK", "http://host:12a?SECRETLEAK",
+                          "http://[::1?SECRETLEAK"}) {
+    INFO(bad);
+    try {
+      parse_endpoint_url(bad, "S3_ENDPOINT_URL");
+      FAIL("accepted");
+    } catch (const config_error& error) {
+      CHECK(error.field() == "S3_ENDPOINT_URL");
+      CHECK_THAT(error.what(), Catch::StartsWith("S3_ENDPOINT_URL: "));
+      CHECK_THAT(error.what(), !Catch::Contains("LEAK"));
+    }
+  }
+  // Other errors show the scheme and host, never the rest.
+  CHECK_THROWS_WITH(parse_endpoint_url("http://host/some/path", "S3_ENDPOINT_URL"),
+                    "S3_ENDPOINT_URL: 'http://host' has a path (expected http[s]://host[:port])");
+  CHECK_THROWS_WITH(parse_endpoint_url("http://host:0/", "S3_ENDPOINT_URL"),
+                    Catch::StartsWith("S3_ENDPOINT_URL: 'http://host:0' "));
 }
 
 TEST_CASE("AWS endpoints by region", "[endpoint]") {
@@ -99,6 +124,27 @@ TEST_CASE("bucket name rules", "[endpoint]") {
   }
   CHECK_THROWS_AS(validate_bucket_name(std::string(64, 'a')), config_error);
   CHECK_NOTHROW(validate_bucket_name(std::string(63, 'a')));
+}
+
+TEST_CASE("bucket names S3 reserves are refused", "[endpoint]") {
+  for (const char* reserved : {"xn--bucket", "sthree-bucket", "sthree-configurator", "amzn-s3-demo-bucket",
+                               "bucket-s3alias", "bucket--ol-s3", "bucket.mrap", "bucket--x-s3", "bucket--table-s3"}) {
+    INFO(reserved);
+    CHECK_THROWS_WITH(validate_bucket_name(reserved), Catch::StartsWith("bucket: '") && Catch::Contains("reserved"));
+  }
+  // Only as a prefix or suffix.
+  for (const char* good : {"my-xn--bucket", "my-sthree-bucket", "s3alias-bucket", "bucket-s3alias1", "ol-s3",
+                           "bucket-ol-s3", "mrap.bucket", "x-s3"}) {
+    INFO(good);
+    CHECK_NOTHROW(validate_bucket_name(good));
+  }
+}
+
+TEST_CASE("a bad bucket name is shown whole, control characters escaped", "[endpoint]") {
+  const std::string with_nul("ab\0cd", 5);
+  CHECK_THROWS_WITH(validate_bucket_name(with_nul),
+                    "bucket: 'ab\\u0000cd' may hold only lower-case letters, digits, '.' and '-'");
+  CHECK_THROWS_WITH(validate_bucket_name("a\nb\x7f"), Catch::StartsWith("bucket: 'a\\u000ab\\u007f' "));
 }
 
 TEST_CASE("the endpoint comes from the environment in SDK order", "[endpoint]") {
