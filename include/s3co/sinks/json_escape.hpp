@@ -1,9 +1,11 @@
 // JSON string literals from raw bytes, with strict UTF-8 validation.
 //
 // Escaping follows RFC 8259: `"` and `\` get a backslash, control characters
-// below 0x20 become \b \f \n \r \t or \u00XX, and everything else is copied
-// as is (DEL and valid non-ASCII UTF-8 stay raw, so a line stays readable and
-// short). Input that is not valid UTF-8 (a stray continuation byte, a bad or
+// below 0x20 become \b \f \n \r \t or \u00XX, U+2028 and U+2029 become
+// \u2028 and \u2029 (JSON allows them raw, but JavaScript before ES2019 and
+// Python's str.splitlines() end lines at them, so one JSONL record would read
+// as several), and everything else is copied as is (DEL and other valid
+// non-ASCII UTF-8 stay raw, so a line stays readable and short). Input that is not valid UTF-8 (a stray continuation byte, a bad or
 // truncated sequence, an overlong form, an encoded surrogate U+D800..DFFF, a
 // code point above U+10FFFF) is refused: the checked functions report it and
 // leave the output exactly as it was, so a caller never emits a corrupt line.
@@ -97,6 +99,11 @@ constexpr std::array<utf8_lead, 256> make_utf8_leads() {
 
 inline constexpr std::array<utf8_lead, 256> utf8_leads = make_utf8_leads();
 
+// U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: E2 80 A8 and E2 80 A9.
+inline bool is_line_separator(const unsigned char* sequence) noexcept {
+  return sequence[0] == 0xE2 && sequence[1] == 0x80 && (sequence[2] & 0xFE) == 0xA8;
+}
+
 // The length of the valid sequence starting at `p` (p < end), or 0.
 inline std::size_t valid_sequence_length(const unsigned char* p, const unsigned char* end) noexcept {
   const utf8_lead lead = utf8_leads[*p];
@@ -182,6 +189,11 @@ bool append_escaped(std::string& out, std::string_view text) {
       // Non-ASCII text tends to come in words: stay here while it lasts.
       do {
         if (const std::size_t length = valid_sequence_length(p, end)) {
+          if (length == 3 && is_line_separator(p)) {
+            flush_run(p);
+            out.append(p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            run = p + 3;
+          }
           p += length;
         } else if constexpr (Lossy) {
           flush_run(p);

@@ -171,7 +171,7 @@ TEST_CASE("all 128 ASCII bytes in one string round-trip", "[json_escape]") {
 
 TEST_CASE("the boundaries of every UTF-8 length are accepted and kept raw", "[json_escape]") {
   for (const char32_t cp : {0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFDu, 0xFFFEu, 0xFFFFu, 0x10000u,
-                            0x10FFFFu, 0x2028u, 0x2029u}) {
+                            0x10FFFFu}) {
     std::string text;
     append_utf8(text, cp);
     INFO("U+" << std::hex << static_cast<std::uint32_t>(cp));
@@ -339,4 +339,36 @@ TEST_CASE("escaping appends to what is already there", "[json_escape]") {
   std::string bare;
   REQUIRE(append_json_escaped(bare, "a\tb"));
   CHECK(bare == "a\\tb");
+}
+
+TEST_CASE("U+2028 and U+2029 are escaped, so line splitters see one record", "[json_escape]") {
+  // JavaScript before ES2019 and Python's str.splitlines() treat them as line ends.
+  const std::string line_separator = "\xE2\x80\xA8";
+  const std::string paragraph_separator = "\xE2\x80\xA9";
+  const std::string text = "a" + line_separator + "b" + paragraph_separator + "c";
+  CHECK(escaped(text) == R"("a\u2028b\u2029c")");
+  CHECK(parse_json_string(escaped(text)) == text);
+
+  std::string out;
+  REQUIRE(append_json_escaped(out, line_separator));
+  CHECK(out == R"(\u2028)");
+  out.clear();
+  append_json_string_lossy(out, "\xFF" + paragraph_separator + "\xFF");
+  CHECK(out == "\"\xEF\xBF\xBD\\u2029\xEF\xBF\xBD\"");
+  CHECK(json_string(line_separator + line_separator) == R"("\u2028\u2028")");
+
+  // At every position around the 8-byte scan, and next to other non-ASCII text.
+  for (std::size_t position = 0; position < 20; ++position) {
+    const std::string padded = std::string(position, 'x') + "\xC3\xA9" + line_separator + "\xE2\x82\xAC" +
+                               std::string(position % 9, 'y');
+    INFO("position " << position);
+    const std::string json = escaped(padded);
+    CHECK(json.find("\xE2\x80\xA8") == std::string::npos);
+    CHECK(json.find(R"(\u2028)") != std::string::npos);
+    CHECK(parse_json_string(json) == padded);
+  }
+  // Their neighbours stay raw.
+  for (const char* neighbour : {"\xE2\x80\xA7", "\xE2\x80\xAA", "\xE2\x81\xA8", "\xE3\x80\xA8"}) {
+    CHECK(escaped(neighbour) == std::string("\"") + neighbour + "\"");
+  }
 }
