@@ -15,7 +15,9 @@
 //    "PDFsProcessed":5000,"DurationMs":812.5}
 //
 // (on one line): one metric directive, the values at the root after the
-// dimension values, then any plain properties.
+// dimension values, then any plain properties. Integral values within ±2^53
+// are written as integers (100000, not 1e+05), others in the shortest form
+// that reads back as the same double.
 //
 // CloudWatch drops a line it cannot use without telling the writer, so
 // everything is checked here and a problem is an `emf_error` naming it, never
@@ -188,6 +190,18 @@ inline void validate_dimension_key(std::string_view key) {
 // 2^360: CloudWatch rejects values beyond it.
 inline constexpr double emf_max_magnitude = 2.3485425827738332e108;
 
+// A finite value as EMF writes it: integral values within ±2^53 (where a
+// double holds every integer exactly) as integers, so a count of 100000 reads
+// 100000 and not 1e+05; others in the shortest form that round-trips.
+inline void append_emf_number(std::string& out, double value) {
+  constexpr double exact_integer_limit = 9007199254740992.0;  // 2^53
+  if (std::trunc(value) == value && std::fabs(value) <= exact_integer_limit) {
+    append_number(out, static_cast<std::int64_t>(value));
+  } else {
+    append_number(out, value);
+  }
+}
+
 }  // namespace detail
 
 inline bool is_cloudwatch_unit(std::string_view unit) noexcept {
@@ -295,7 +309,7 @@ inline emf_record& emf_record::property(std::string_view name, const log_value& 
           json = v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
           if (!std::isfinite(v)) detail::emf_fail("property", name, "value must be a finite number");
-          detail::append_number(json, v);
+          detail::append_emf_number(json, v);
         } else {
           detail::append_number(json, v);
         }
@@ -375,7 +389,7 @@ inline void emf_record::append_json(std::string& out) const {
     out.push_back(',');
     append_name(m.name);
     out.push_back(':');
-    detail::append_number(out, m.value);
+    detail::append_emf_number(out, m.value);
   }
   for (const auto& p : properties_) {
     out.push_back(',');

@@ -276,3 +276,32 @@ TEST_CASE("an EMF record needs a metric, and keeps its timestamp or takes the cu
   CHECK(stamp >= before);
   CHECK(stamp <= after);
 }
+
+TEST_CASE("EMF writes integral values as integers and others in shortest round-trip form", "[emf]") {
+  emf_record record("s3co");
+  record.timestamp(frozen)
+      .metric("hundred_thousand", 100000)
+      .metric("million", 1e6, "Count")
+      .metric("two_to_53", 9007199254740992.0)
+      .metric("minus_two_to_53", -9007199254740992.0)
+      .metric("beyond_2_53", 1e20)
+      .metric("negative_zero", -0.0)
+      .metric("half", 812.5)
+      .metric("third", 1.0 / 3)
+      .metric("tiny", 1e-7)
+      .property("count", 100000.0);
+  const std::string line = record.to_json();
+  INFO(line);
+  CHECK(line.find(R"("hundred_thousand":100000,)") != std::string::npos);
+  CHECK(line.find(R"("million":1000000,)") != std::string::npos);
+  CHECK(line.find(R"("two_to_53":9007199254740992,)") != std::string::npos);
+  CHECK(line.find(R"("minus_two_to_53":-9007199254740992,)") != std::string::npos);
+  CHECK(line.find(R"("beyond_2_53":1e+20,)") != std::string::npos);
+  CHECK(line.find(R"("negative_zero":0,)") != std::string::npos);
+  CHECK(line.find(R"("half":812.5,)") != std::string::npos);
+  CHECK(line.find(R"("count":100000})") != std::string::npos);
+  parsed p(line);
+  CHECK(double(p.doc["beyond_2_53"]) == 1e20);
+  CHECK(double(p.doc["third"]) == 1.0 / 3);
+  CHECK(double(p.doc["tiny"]) == 1e-7);
+}
