@@ -4,19 +4,25 @@
 // flag), the event JSON, the environment, the default. The event accepts
 // exactly `bucket`, `prefix`, `expiry_seconds`, `page_size`, `concurrency`,
 // `queue_size`, `suffix` and `manifest_prefix`; the environment fallbacks are
-// BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Numbers may be JSON
-// integers or strings of digits (Lambda test events often quote them).
+// BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Text fields must be
+// JSON strings; numbers may be JSON integers or strings of digits (Lambda
+// test events often quote them); null means absent; a field given twice is
+// an error, null or not. Text is valid UTF-8 from every source.
 // Everything is validated before any S3 call; a bad value is an
-// aws::config_error naming the field and the problem.
+// aws::config_error naming the field and the problem (control characters in
+// an echoed value are shown as \u00XX).
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <simdjson.h>
 
@@ -24,6 +30,7 @@
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/environment.hpp"
 #include "s3co/aws/presigner.hpp"
+#include "s3co/sinks/json_escape.hpp"
 
 namespace s3co::pipelines {
 
@@ -52,22 +59,37 @@ sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const config
 
 namespace detail {
 
+enum class field_kind { text, count };
+
 struct config_field {
   std::string_view name;
   const char* environment;  // nullptr: no fallback
+  field_kind kind;
 };
 
 inline constexpr config_field config_fields[] = {
-    {"bucket", "BUCKET_NAME"},       {"prefix", "PREFIX"},          {"expiry_seconds", "URL_EXPIRY_SECONDS"},
-    {"page_size", nullptr},          {"concurrency", nullptr},      {"queue_size", "QUEUE_MAX"},
-    {"suffix", nullptr},             {"manifest_prefix", nullptr},
+    {"bucket", "BUCKET_NAME", field_kind::text},
+    {"prefix", "PREFIX", field_kind::text},
+    {"expiry_seconds", "URL_EXPIRY_SECONDS", field_kind::count},
+    {"page_size", nullptr, field_kind::count},
+    {"concurrency", nullptr, field_kind::count},
+    {"queue_size", "QUEUE_MAX", field_kind::count},
+    {"suffix", nullptr, field_kind::text},
+    {"manifest_prefix", nullptr, field_kind::text},
 };
+
+inline std::string quoted(std::string_view value) {
+  return aws::detail::concat({"'", aws::detail::printable_in_message(value), "'"});
+}
 
 inline std::int64_t parse_count(std::string_view text, const std::string& field) {
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range && end == text.data() + text.size()) {
+    throw aws::config_error(field, quoted(text) + " is too large");
+  }
   if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-    throw aws::config_error(field, "'" + std::string(text) + "' is not a whole number");
+    throw aws::config_error(field, quoted(text) + " is not a whole number");
   }
   return value;
 }
@@ -80,6 +102,28 @@ inline std::int64_t in_range(std::int64_t value, std::int64_t low, std::int64_t 
   return value;
 }
 
+// simdjson's DOM parser refuses a whole document for one number no double or
+// 64-bit integer holds (1e400, 2^64). Walks the top-level fields to find the
+// one that holds it, judging each number alone with the same parser; "" when
+// none does.
+inline std::string field_with_unreadable_number(const simdjson::padded_string& event) {
+  simdjson::ondemand::parser walker;
+  simdjson::ondemand::document document;
+  simdjson::ondemand::object object;
+  if (walker.iterate(event).get(document) || document.get_object().get(object)) return {};
+  simdjson::dom::parser judge;
+  for (auto field : object) {
+    std::string_view name;
+    simdjson::ondemand::value value;
+    simdjson::ondemand::json_type type;
+    if (field.unescaped_key().get(name) || field.value().get(value) || value.type().get(type)) return {};
+    if (type != simdjson::ondemand::json_type::number) continue;
+    const simdjson::padded_string number(std::string_view(value.raw_json_token()));
+    if (judge.parse(number).error() == simdjson::NUMBER_ERROR) return aws::detail::printable_in_message(name);
+  }
+  return {};
+}
+
 // The event's fields as text, each checked for a type the field can take.
 inline std::map<std::string, std::string, std::less<>> event_fields(std::string_view event_json) {
   std::map<std::string, std::string, std::less<>> fields;
@@ -88,27 +132,42 @@ inline std::map<std::string, std::string, std::less<>> event_fields(std::string_
   const simdjson::padded_string padded(event_json);
   simdjson::dom::element root;
   if (const auto error = parser.parse(padded).get(root)) {
+    if (error == simdjson::NUMBER_ERROR) {
+      if (const std::string field = field_with_unreadable_number(padded); !field.empty()) {
+        throw aws::config_error(field, "is a number out of range");
+      }
+    }
     throw aws::config_error("event", std::string("is not valid JSON (") + simdjson::error_message(error) + ")");
   }
   simdjson::dom::object object;
   if (root.get(object)) throw aws::config_error("event", "must be a JSON object");
+  bool seen[std::size(config_fields)] = {};
   for (const auto field : object) {
+    if (field.key.empty()) throw aws::config_error("event", "has a field with an empty name");
+    const auto* known = std::find_if(std::begin(config_fields), std::end(config_fields),
+                                     [&](const config_field& candidate) { return candidate.name == field.key; });
+    if (known == std::end(config_fields)) {
+      throw aws::config_error(aws::detail::printable_in_message(field.key), "is not a field of the event");
+    }
     const std::string name(field.key);
-    bool known = false;
-    for (const auto& known_field : config_fields) known = known || known_field.name == name;
-    if (name.empty()) throw aws::config_error("event", "has a field with an empty name");
-    if (!known) throw aws::config_error(name, "is not a field of the event");
-    if (fields.count(name)) throw aws::config_error(name, "appears twice in the event");
+    // Before null is skipped: {"bucket":null,"bucket":"b"} is as ambiguous as the other order.
+    if (std::exchange(seen[known - std::begin(config_fields)], true)) {
+      throw aws::config_error(name, "appears twice in the event");
+    }
+    if (field.value.is_null()) continue;  // null: as if absent
     std::string_view text;
     std::int64_t integer = 0;
+    std::uint64_t large = 0;
     if (!field.value.get(text)) {
       fields[name] = std::string(text);
+    } else if (known->kind == field_kind::text) {
+      throw aws::config_error(name, "must be a JSON string");
     } else if (!field.value.get(integer)) {
       fields[name] = std::to_string(integer);
-    } else if (field.value.is_null()) {
-      continue;  // null: as if absent
+    } else if (!field.value.get(large)) {
+      throw aws::config_error(name, std::to_string(large) + " is too large");
     } else {
-      throw aws::config_error(name, "must be a string or a whole number");
+      throw aws::config_error(name, "must be a whole number (a JSON integer or a string of digits)");
     }
   }
   return fields;
@@ -145,6 +204,10 @@ inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const
     const auto value = value_of(field);
     if (!value) continue;
     const auto& [text, source] = *value;
+    // Keys are UTF-8: a prefix or suffix that is not would never match, and could not be logged.
+    if (field.kind == detail::field_kind::text && !sinks::is_valid_utf8(text)) {
+      throw aws::config_error(source, "is not valid UTF-8");
+    }
     if (field.name == "bucket") config.bucket = text;
     else if (field.name == "prefix") config.prefix = text;
     else if (field.name == "suffix") config.suffix = text;

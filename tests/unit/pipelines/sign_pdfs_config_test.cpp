@@ -105,3 +105,63 @@ TEST_CASE("bounds are inclusive", "[config]") {
   CHECK_NOTHROW(
       load_sign_pdfs_config(R"({"bucket":"abc","expiry_seconds":604800,"page_size":1000,"concurrency":1024})"));
 }
+
+TEST_CASE("a field given twice is refused, null or not, in either order", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  CHECK(blamed_field(R"({"bucket":null,"bucket":"adv"})") == "bucket");
+  CHECK(blamed_field(R"({"bucket":"adv","bucket":null})") == "bucket");
+  CHECK(blamed_field(R"({"bucket":"adv","suffix":null,"suffix":null})") == "suffix");
+  CHECK(blamed_field(R"({"bucket":"adv","page_size":null,"page_size":5})") == "page_size");
+}
+
+TEST_CASE("text fields must be JSON strings, numbers integers or strings of digits", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  CHECK(blamed_field(R"({"bucket":123})") == "bucket");
+  CHECK(blamed_field(R"({"bucket":"adv","suffix":123})") == "suffix");
+  CHECK(blamed_field(R"({"bucket":"adv","prefix":7})") == "prefix");
+  CHECK(blamed_field(R"({"bucket":"adv","manifest_prefix":true})") == "manifest_prefix");
+  CHECK(blamed_field(R"({"bucket":"adv","prefix":["a/"]})") == "prefix");
+  CHECK(load_sign_pdfs_config(R"({"bucket":"adv","page_size":"10","concurrency":3})").page_size == 10);
+}
+
+TEST_CASE("numbers nobody can read name their field", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  CHECK(blamed_field(R"({"bucket":"adv","page_size":1e400})") == "page_size");
+  CHECK(blamed_field(R"({"bucket":"adv","expiry_seconds":18446744073709551616})") == "expiry_seconds");
+  CHECK(blamed_field(R"({"bucket":"adv","concurrency":9223372036854775808})") == "concurrency");
+  CHECK(blamed_field(R"({"bucket":"adv","queue_size":-9223372036854775809})") == "queue_size");
+  CHECK(blamed_field(R"({"bucket":"adv","page_size":"18446744073709551616"})") == "page_size");
+  CHECK(blamed_field(R"({"bucket":"adv","bucket2":1e400})") == "bucket2");
+  CHECK_THROWS_WITH(load_sign_pdfs_config(R"({"bucket":"adv","page_size":"99999999999999999999"})"),
+                    Catch::Contains("page_size") && Catch::Contains("too large"));
+  // Still the whole event when it is not JSON at all.
+  CHECK(blamed_field(R"({"bucket":"adv","page_size":1e400)") == "event");
+}
+
+TEST_CASE("text is valid UTF-8 from every source", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  const std::string invalid = "in\xff/";
+  CHECK(blamed_field(R"({"bucket":"adv"})", {{"prefix", invalid}}) == "prefix");
+  CHECK(blamed_field(R"({"bucket":"adv"})", {{"suffix", "\xc3"}}) == "suffix");
+  CHECK(blamed_field("{\"bucket\":\"adv\",\"prefix\":\"in\xff/\"}") == "event");
+  env.set("PREFIX", invalid);
+  CHECK(blamed_field(R"({"bucket":"adv"})") == "PREFIX");
+  CHECK_THROWS_WITH(load_sign_pdfs_config(R"({"bucket":"adv"})"), "PREFIX: is not valid UTF-8");
+  env.set("PREFIX", "in\xc3\xa9/");  // é is fine
+  CHECK(load_sign_pdfs_config(R"({"bucket":"adv"})").prefix == "in\xc3\xa9/");
+}
+
+TEST_CASE("a NUL in a value is shown escaped, with the rest of the message", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  CHECK_THROWS_WITH(load_sign_pdfs_config(R"({"bucket":"ab\u0000cd"})"),
+                    "bucket: 'ab\\u0000cd' may hold only lower-case letters, digits, '.' and '-'");
+  CHECK_THROWS_WITH(load_sign_pdfs_config(R"({"bucket":"adv","page_size":"1\u00002"})"),
+                    "page_size: '1\\u00002' is not a whole number");
+  CHECK_THROWS_WITH(load_sign_pdfs_config(R"({"bucket":"adv","col\u0000our":1})"),
+                    Catch::StartsWith("col\\u0000our: is not a field of the event"));
+}
