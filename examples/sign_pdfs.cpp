@@ -4,21 +4,25 @@
 //             [--concurrency N] [--event FILE|-]
 //
 // Flags beat the event's fields, which beat the environment (BUCKET_NAME,
-// PREFIX, URL_EXPIRY_SECONDS, QUEUE_MAX). The result JSON goes to stdout on
-// one line; structured logs and the EMF line go to stderr, with a progress
-// line when stderr is a terminal. Exit status: 0 done, 2 bad input (the
-// message names the field), 1 the run failed.
+// PREFIX, URL_EXPIRY_SECONDS, QUEUE_MAX). An event (a file, or stdin for `-`)
+// is at most 1 MiB; a larger one, or one that cannot be read, is bad input
+// naming `--event`. The result JSON goes to stdout on one line; structured
+// logs and the EMF line go to stderr, with a progress line when stderr is a
+// terminal. Bad input prints the handler's 400 body ({"error":…,"field":…})
+// on stdout and a log line on stderr, with the usage for a bad flag. Exit
+// status: 0 done, 2 bad input (the message names the field), 1 the run
+// failed.
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
-#include <iterator>
+#include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -30,16 +34,39 @@ constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
     "[--event FILE|-]\n";
 
+// Larger than any event a user writes; it bounds what `--event /dev/zero` costs.
+constexpr std::size_t max_event_bytes = 1 << 20;
+
 struct command_line {
   s3co::pipelines::config_overrides overrides;
   std::string event;
 };
 
+// The event, read in chunks into a buffer reserved once at the limit (so no
+// growth allocates beyond it); more than the limit, or a read error (a
+// directory), is a config_error naming --event.
 std::string read_event(const std::string& source) {
-  if (source == "-") return {std::istreambuf_iterator<char>(std::cin), {}};
-  std::ifstream file(source, std::ios::binary);
-  if (!file) throw s3co::aws::config_error("--event", "cannot read '" + source + "'");
-  return {std::istreambuf_iterator<char>(file), {}};
+  using s3co::aws::config_error;
+  const auto close_unless_stdin = [](std::FILE* file) {
+    if (file != stdin) std::fclose(file);
+  };
+  const std::unique_ptr<std::FILE, decltype(close_unless_stdin)> file(
+      source == "-" ? stdin : std::fopen(source.c_str(), "rb"), close_unless_stdin);
+  const auto cannot_read = [&] {
+    return config_error("--event", "cannot read '" + source + "' (" + std::strerror(errno) + ")");
+  };
+  if (!file) throw cannot_read();
+  std::string event;
+  event.reserve(max_event_bytes);
+  char chunk[64 * 1024];
+  while (true) {
+    const std::size_t got = std::fread(chunk, 1, sizeof chunk, file.get());
+    if (got > max_event_bytes - event.size()) throw config_error("--event", "is larger than 1 MiB");
+    event.append(chunk, got);
+    if (got < sizeof chunk) break;
+  }
+  if (std::ferror(file.get())) throw cannot_read();
+  return event;
 }
 
 command_line parse_command_line(int argc, char** argv) {
@@ -70,7 +97,9 @@ command_line parse_command_line(int argc, char** argv) {
         known = true;
       }
     }
-    if (!known) throw config_error(std::string(arg), "is not an option of sign_pdfs");
+    if (!known) {
+      throw config_error(s3co::aws::detail::printable_in_message(arg), "is not an option of sign_pdfs");
+    }
   }
   return parsed;
 }
@@ -112,15 +141,20 @@ class progress_line {
 }  // namespace
 
 int main(int argc, char** argv) {
+  s3co::telemetry::structured_log log(stderr);
+
   command_line parsed;
   try {
     parsed = parse_command_line(argc, argv);
   } catch (const s3co::aws::config_error& error) {
-    std::cerr << "sign_pdfs: " << error.what() << "\n" << usage;
+    // The shapes the handler gives any other bad input.
+    log.write(s3co::telemetry::log_level::error, "invalid_input", s3co::pipelines::random_uuid(),
+              {{"field", error.field()}, {"error", std::string_view(error.what())}});
+    std::fputs(usage.data(), stderr);
+    std::cout << s3co::pipelines::detail::error_body(error.what(), error.field()) << std::endl;
     return 2;
   }
 
-  s3co::telemetry::structured_log log(stderr);
   s3co::pipelines::sign_pdfs_progress progress;
   s3co::pipelines::handler_options options;
   options.log = &log;

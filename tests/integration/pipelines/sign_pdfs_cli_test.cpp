@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +21,7 @@
 #include "support/sign_pdfs_program.hpp"
 #include "support/s3_server_env.hpp"
 #include "support/temp_file.hpp"
+#include "support/tricky_keys.hpp"
 
 using namespace s3co;
 using s3co::testing::number_field;
@@ -30,6 +32,15 @@ using s3co::testing::shell_quote;
 using s3co::testing::string_field;
 
 namespace {
+
+// sign_pdfs reads at most this much of an event (its header comment).
+constexpr std::size_t max_event_bytes = 1 << 20;
+
+// `event` followed by spaces up to exactly max_event_bytes.
+std::string padded_to_limit(std::string event) {
+  event.resize(max_event_bytes, ' ');
+  return event;
+}
 
 struct cli_fixture {
   s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
@@ -186,6 +197,26 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
       {bucket, "S3_ENDPOINT_URL=ftp://127.0.0.1:1", "", "S3_ENDPOINT_URL"},
       {bucket + "--colour blue", "", "", "--colour"},
       {bucket + "--prefix", "", "", "--prefix"},
+      // Issue 10: events that are not files, or too large.
+      {"--event /", "", "", "--event"},
+      {"--event /dev/zero", "", "", "--event"},
+      {"--event -", "", std::string(max_event_bytes + 1, ' '), "--event"},
+      // Exactly at the limit the event is read (and its content judged).
+      {"--event -", "", padded_to_limit(R"({"bucket":"some-bucket","colour":1})"), "colour"},
+      // Issue 10: edge cases of the event, the flags and the environment.
+      {"--event -", "", R"({"bucket":null,"bucket":"some-bucket"})", "bucket"},
+      {"--event -", "", R"({"bucket":"some-bucket","bucket":null})", "bucket"},
+      {"--event -", "", R"({"bucket":123})", "bucket"},
+      {"--event -", "", R"({"bucket":"some-bucket","suffix":123})", "suffix"},
+      {"--event -", "", R"({"bucket":"some-bucket","page_size":1e400})", "page_size"},
+      {"--event -", "", R"({"bucket":"some-bucket","expiry_seconds":18446744073709551616})", "expiry_seconds"},
+      {"--event -", "", "{\"bucket\":\"some-bucket\",\"prefix\":\"in\xff/\"}", "event"},
+      {bucket + "--prefix " + shell_quote("in\xff/"), "", "", "prefix"},
+      {bucket, "PREFIX=" + shell_quote("in\xff/"), "", "PREFIX"},
+      {"--bucket xn--some-bucket", "", "", "bucket"},
+      {"--bucket sthree-bucket", "", "", "bucket"},
+      {"--bucket some-bucket-s3alias", "", "", "bucket"},
+      {"--bucket some-bucket--ol-s3", "", "", "bucket"},
   };
   simdjson::dom::parser parser;
   for (const auto& bad : cases) {
@@ -228,4 +259,72 @@ TEST_CASE("an unreachable endpoint exits 1 after bounded retries", "[pipeline][c
   simdjson::dom::parser parser;
   const std::string error = string_field(parse_object(parser, run.out), "error");
   CHECK(error.find("127.0.0.1:9") != std::string::npos);
+}
+
+TEST_CASE("flag errors are JSON like every other bad input, with the usage on stderr", "[pipeline][cli]") {
+  simdjson::dom::parser parser;
+  for (const auto& [arguments, field] : std::vector<std::pair<std::string, std::string>>{
+           {"--colour blue", "--colour"}, {"--bucket some-bucket --prefix", "--prefix"}, {"--event", "--event"}}) {
+    const auto run = run_sign_pdfs(arguments);
+    INFO("sign_pdfs " << arguments << "\nstdout: " << run.out << "\nstderr: " << run.err);
+    CHECK(run.exit_status == 2);
+    REQUIRE(s3co::testing::lines_of(run.out).size() == 1);
+    const auto body = parse_object(parser, run.out);
+    CHECK(string_field(body, "field") == field);
+    CHECK_THAT(string_field(body, "error"), Catch::StartsWith(field + ": "));
+    CHECK(run.err.find("usage: sign_pdfs") != std::string::npos);
+  }
+}
+
+TEST_CASE("a NUL in the bucket is shown escaped, and the message goes on", "[pipeline][cli]") {
+  const auto run = run_sign_pdfs("--event -", {}, R"({"bucket":"ab\u0000cd"})");
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_status == 2);
+  simdjson::dom::parser parser;
+  const auto body = parse_object(parser, run.out);
+  CHECK(string_field(body, "field") == "bucket");
+  CHECK(string_field(body, "error") == R"(bucket: 'ab\u0000cd' may hold only lower-case letters, digits, '.' and '-')");
+  CHECK(run.err.find(R"(ab\\u0000cd' may hold only)") != std::string::npos);
+}
+
+TEST_CASE("an endpoint URL's user information and query never appear in any output", "[pipeline][cli]") {
+  for (const std::string url : {"http://AKLEAKED:SECRETLEAKED@127.0.0.1:7620", "http://SECRETLEAKED@127.0.0.1:7620/",
+                                "http://127.0.0.1:7620/?X-Amz-Security-Token=TOKENLEAKED",
+                                "http://127.0.0.1:7620?TOKENLEAKED", "http://127.0.0.1:7620/#TOKENLEAKED"}) {
+    for (const char* variable : {"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}) {
+      // AWS_ENDPOINT_URL_S3 counts only without S3_ENDPOINT_URL (the test server's environment sets it).
+      const std::string environment = std::string(variable) == "S3_ENDPOINT_URL"
+                                          ? "S3_ENDPOINT_URL=" + shell_quote(url)
+                                          : "unset S3_ENDPOINT_URL && AWS_ENDPOINT_URL_S3=" + shell_quote(url);
+      const auto run = run_sign_pdfs("--bucket some-bucket", environment);
+      INFO(variable << "=" << url << "\nstdout: " << run.out << "\nstderr: " << run.err);
+      CHECK(run.exit_status == 2);
+      simdjson::dom::parser parser;
+      CHECK(string_field(parse_object(parser, run.out), "field") == variable);
+      for (const char* secret : {"AKLEAKED", "SECRETLEAKED", "TOKENLEAKED"}) {
+        CHECK(run.out.find(secret) == std::string::npos);
+        CHECK(run.err.find(secret) == std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("a key holding U+2028 or U+2029 is one manifest record to Python's splitlines", "[pipeline][cli]") {
+  cli_fixture f;
+  const std::vector<std::string> keys = {"sep/a\xE2\x80\xA8" "b.pdf", "sep/c\xE2\x80\xA9" "d.pdf", "sep/e.pdf"};
+  for (const auto& key : keys) run_async(f.context, f.s3.put_object(f.bucket, key, "%PDF"));
+  const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix sep/");
+  INFO("stderr:\n" << run.err);
+  REQUIRE(run.exit_status == 0);
+  simdjson::dom::parser parser;
+  const std::string manifest_url = string_field(parse_object(parser, run.out), "manifest_url");
+  // Each record Python's splitlines() finds, decoded, as the hex of its key;
+  // in braces so that run_command's stdin goes to the group, not to Python.
+  const std::string records = s3co::testing::run_command(
+      "{ curl -sS --fail " + shell_quote(manifest_url) + " | " + S3CO_PYTHON +
+      " -c 'import json, sys; print(\"\\n\".join(json.loads(r)[\"key\"].encode().hex() for r in "
+      "sys.stdin.buffer.read().decode().splitlines()))'; }");
+  std::vector<std::string> expected;
+  for (const auto& key : keys) expected.push_back(s3co::testing::hex_of(key));
+  CHECK(s3co::testing::lines_of(records) == expected);
 }
