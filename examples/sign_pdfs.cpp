@@ -11,13 +11,16 @@
 // terminal. Bad input prints the handler's 400 body ({"error":…,"field":…})
 // on stdout and a log line on stderr, with the usage for a bad flag. Exit
 // status: 0 done, 2 bad input (the message names the field), 1 the run
-// failed.
+// failed or its result could not be written to stdout (a "result_write_failed"
+// log line says why; the manifest of a completed run stays in S3).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -104,6 +107,31 @@ command_line parse_command_line(int argc, char** argv) {
   return parsed;
 }
 
+// Writes `line` and a newline to stdout and flushes; false when any of it
+// did not get through (a full disk, a closed pipe).
+bool write_stdout_line(std::string line) {
+  line.push_back('\n');
+  const bool written = std::fwrite(line.data(), 1, line.size(), stdout) == line.size();
+  return std::fflush(stdout) == 0 && written;
+}
+
+// A standard descriptor the caller closed (`>&-`) would be taken by the next
+// socket or file opened, and the result or logs would go there: hold each
+// with /dev/null. Returns whether stdout was closed.
+bool hold_closed_standard_descriptors() {
+  bool stdout_was_closed = false;
+  for (const int descriptor : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(descriptor, F_GETFD) != -1 || errno != EBADF) continue;
+    if (descriptor == STDOUT_FILENO) stdout_was_closed = true;
+    const int held = ::open("/dev/null", descriptor == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+    if (held != descriptor && held != -1) {
+      ::dup2(held, descriptor);
+      ::close(held);
+    }
+  }
+  return stdout_was_closed;
+}
+
 // Redraws "listed N, presigned M, B bytes" on stderr until stopped.
 class progress_line {
  public:
@@ -141,6 +169,9 @@ class progress_line {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe on stdout becomes a write error reported below, not death by SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  const bool stdout_was_closed = hold_closed_standard_descriptors();
   s3co::telemetry::structured_log log(stderr);
 
   command_line parsed;
@@ -151,7 +182,7 @@ int main(int argc, char** argv) {
     log.write(s3co::telemetry::log_level::error, "invalid_input", s3co::pipelines::random_uuid(),
               {{"field", error.field()}, {"error", std::string_view(error.what())}});
     std::fputs(usage.data(), stderr);
-    std::cout << s3co::pipelines::detail::error_body(error.what(), error.field()) << std::endl;
+    (void)write_stdout_line(s3co::pipelines::detail::error_body(error.what(), error.field()));
     return 2;
   }
 
@@ -165,10 +196,14 @@ int main(int argc, char** argv) {
     if (::isatty(STDERR_FILENO)) display.emplace(progress);
     response = s3co::pipelines::handle_sign_pdfs(parsed.event, parsed.overrides, options);
   }
-  std::cout << response.body << std::endl;
-  switch (response.status_code) {
-    case 200: return 0;
-    case 400: return 2;
-    default: return 1;
+  const int status = response.status_code == 200 ? 0 : response.status_code == 400 ? 2 : 1;
+  errno = 0;
+  if (stdout_was_closed || !write_stdout_line(response.body)) {
+    const std::string reason = stdout_was_closed ? "stdout is closed" : errno ? std::strerror(errno) : "short write";
+    log.write(s3co::telemetry::log_level::error, "result_write_failed", s3co::pipelines::random_uuid(),
+              {{"error", "the result could not be written to stdout: " + reason}});
+    // Bad input stays bad input; a run whose result is lost has failed.
+    return status == 0 ? 1 : status;
   }
+  return status;
 }

@@ -12,15 +12,20 @@
 
 namespace s3co::testing {
 
-// Runs sign_pdfs with the test radosgw's environment, then `environment`
-// (assignments such as "S3_ENDPOINT_URL='not a url'"), then the arguments.
-inline process_result run_sign_pdfs(const std::string& arguments, const std::string& environment = {},
-                                    const std::string& input = {}) {
+// The shell command that runs sign_pdfs with the test radosgw's environment,
+// then `environment` (assignments such as "S3_ENDPOINT_URL='not a url'"),
+// then the arguments; for a test that redirects its output itself.
+inline std::string sign_pdfs_command(const std::string& arguments, const std::string& environment = {}) {
   const char* env_file = std::getenv("S3CO_TEST_S3_ENV");
   REQUIRE(env_file != nullptr);
-  return run_process(". " + shell_quote(env_file) + " && unset BUCKET_NAME PREFIX URL_EXPIRY_SECONDS QUEUE_MAX && " +
-                         environment + " " + S3CO_SIGN_PDFS_BINARY + " " + arguments,
-                     input);
+  return ". " + shell_quote(env_file) + " && unset BUCKET_NAME PREFIX URL_EXPIRY_SECONDS QUEUE_MAX && " +
+         environment + " " + S3CO_SIGN_PDFS_BINARY + " " + arguments;
+}
+
+// Runs that command with `input` on stdin, capturing stdout and stderr.
+inline process_result run_sign_pdfs(const std::string& arguments, const std::string& environment = {},
+                                    const std::string& input = {}) {
+  return run_process(sign_pdfs_command(arguments, environment), input);
 }
 
 }  // namespace s3co::testing

@@ -309,6 +309,52 @@ TEST_CASE("an endpoint URL's user information and query never appear in any outp
   }
 }
 
+TEST_CASE("a result stdout cannot take exits 1 and says so, and the manifest stays", "[pipeline][cli]") {
+  cli_fixture f;
+  run_async(f.context, f.s3.put_object(f.bucket, "w/a.pdf", "%PDF"));
+  const std::string arguments = "--bucket " + f.bucket + " --prefix w/";
+  // The same shell line run_sign_pdfs gives, with its stdout sent somewhere that fails.
+  const auto with_stdout = [&](const std::string& redirection, const std::string& setup = {}) {
+    return s3co::testing::run_process(setup + "{ " + s3co::testing::sign_pdfs_command(arguments) + " " + redirection +
+                                      "; }");
+  };
+  // A pipe whose reader has gone: opening the FIFO for writing waits for the
+  // reader, which then exits, so every write gets EPIPE (and SIGPIPE).
+  const std::string closed_pipe_setup =
+      "d=$(mktemp -d) && mkfifo \"$d/p\" && { (exec <\"$d/p\") & exec 3>\"$d/p\"; wait; rm -r \"$d\"; } && ";
+  const std::vector<std::pair<std::string, s3co::testing::process_result>> runs = {
+      {"/dev/full", with_stdout(">/dev/full")},
+      {"closed stdout", with_stdout(">&-")},
+      {"pipe without a reader", with_stdout(">&3 3>&-", closed_pipe_setup)},
+  };
+  simdjson::dom::parser parser;
+  std::size_t manifests = 0;
+  for (const auto& [what, run] : runs) {
+    INFO(what << "\nstdout: " << run.out << "\nstderr: " << run.err);
+    CHECK(run.exit_status == 1);
+    bool said_so = false;
+    std::string manifest_key;
+    for (const auto& line : s3co::testing::lines_of(run.err)) {
+      const auto object = parse_object(parser, line);
+      if (object["event"].error() != simdjson::SUCCESS) continue;  // the EMF line
+      const std::string event = string_field(object, "event");
+      if (event == "complete") manifest_key = string_field(object, "manifest_key");
+      if (event == "result_write_failed") {
+        said_so = true;
+        CHECK(string_field(object, "level") == "error");
+        CHECK(!string_field(object, "error").empty());
+      }
+    }
+    CHECK(said_so);
+    // The job itself succeeded: its manifest is in S3.
+    REQUIRE(!manifest_key.empty());
+    const std::string manifest = run_async(f.context, f.s3.get_object(f.bucket, manifest_key));
+    CHECK(manifest.find("\"key\":\"w/a.pdf\"") != std::string::npos);
+    ++manifests;
+  }
+  CHECK(manifests == runs.size());
+}
+
 TEST_CASE("a key holding U+2028 or U+2029 is one manifest record to Python's splitlines", "[pipeline][cli]") {
   cli_fixture f;
   const std::vector<std::string> keys = {"sep/a\xE2\x80\xA8" "b.pdf", "sep/c\xE2\x80\xA9" "d.pdf", "sep/e.pdf"};
