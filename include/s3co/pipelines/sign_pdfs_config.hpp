@@ -35,8 +35,8 @@
 namespace s3co::pipelines {
 
 struct sign_pdfs_config {
-  std::string bucket;
-  std::string prefix;
+  std::string bucket{};
+  std::string prefix{};
   std::chrono::seconds expiry{3600};
   int page_size = 1000;           // ListObjectsV2 max-keys, 1..1000
   int concurrency = 4;            // presigning consumers, 1..1024

@@ -311,7 +311,7 @@ TEST_CASE("an endpoint URL's user information and query never appear in any outp
 
 TEST_CASE("a result stdout cannot take exits 1 and says so, and the manifest stays", "[pipeline][cli]") {
   cli_fixture f;
-  run_async(f.context, f.s3.put_object(f.bucket, "w/a.pdf", "%PDF"));
+  run_async(f.context, f.s3.put_object({.bucket = f.bucket, .key = "w/a.pdf"}, "%PDF"));
   const std::string arguments = "--bucket " + f.bucket + " --prefix w/";
   // The same shell line run_sign_pdfs gives, with its stdout sent somewhere that fails.
   const auto with_stdout = [&](const std::string& redirection, const std::string& setup = {}) {
@@ -348,7 +348,7 @@ TEST_CASE("a result stdout cannot take exits 1 and says so, and the manifest sta
     CHECK(said_so);
     // The job itself succeeded: its manifest is in S3.
     REQUIRE(!manifest_key.empty());
-    const std::string manifest = run_async(f.context, f.s3.get_object(f.bucket, manifest_key));
+    const std::string manifest = run_async(f.context, f.s3.get_object({.bucket = f.bucket, .key = manifest_key}));
     CHECK(manifest.find("\"key\":\"w/a.pdf\"") != std::string::npos);
     ++manifests;
   }
@@ -358,7 +358,7 @@ TEST_CASE("a result stdout cannot take exits 1 and says so, and the manifest sta
 TEST_CASE("a key holding U+2028 or U+2029 is one manifest record to Python's splitlines", "[pipeline][cli]") {
   cli_fixture f;
   const std::vector<std::string> keys = {"sep/a\xE2\x80\xA8" "b.pdf", "sep/c\xE2\x80\xA9" "d.pdf", "sep/e.pdf"};
-  for (const auto& key : keys) run_async(f.context, f.s3.put_object(f.bucket, key, "%PDF"));
+  for (const auto& key : keys) run_async(f.context, f.s3.put_object({.bucket = f.bucket, .key = key}, "%PDF"));
   const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix sep/");
   INFO("stderr:\n" << run.err);
   REQUIRE(run.exit_status == 0);
