@@ -48,6 +48,9 @@ struct header_field {
   std::string value{};
 };
 
+// Whether the signer sets this header itself (name in any case).
+bool is_signer_owned_header(std::string_view name) noexcept;
+
 // Throws config_error naming the header when the signer must refuse it (see
 // above).
 void validate_header_to_sign(const header_field& header);
@@ -108,16 +111,22 @@ inline bool is_token_char(char c) noexcept {
 
 }  // namespace detail
 
+inline bool is_signer_owned_header(std::string_view name) noexcept {
+  constexpr std::string_view signer_owned[] = {"host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token",
+                                               "authorization"};
+  for (const auto owned : signer_owned) {
+    if (s3co::detail::equals_ignoring_ascii_case(name, owned)) return true;
+  }
+  return false;
+}
+
 inline void validate_header_to_sign(const header_field& header) {
   if (header.name.empty()) throw config_error("header", "has an empty name");
   for (const char c : header.name) {
     if (!detail::is_token_char(c)) throw config_error("header " + header.name, "has a name that is not an HTTP token");
   }
-  const std::string name = s3co::detail::lower_ascii(header.name);
-  constexpr std::string_view signer_owned[] = {"host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token",
-                                               "authorization"};
-  for (const auto owned : signer_owned) {
-    if (name == owned) throw config_error("header " + header.name, "is set by the signer, not by the caller");
+  if (is_signer_owned_header(header.name)) {
+    throw config_error("header " + header.name, "is set by the signer, not by the caller");
   }
   if (header.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
     throw config_error("header " + header.name, "has a value with CR, LF or NUL");

@@ -293,12 +293,9 @@ void client<Sender>::authorize(http::request& request, aws::utc_time_point local
   if (std::holds_alternative<http::file_body>(request.body)) payload_hash = aws::unsigned_payload;
   std::vector<aws::header_field> signed_headers;
   for (auto it = request.headers.begin(); it != request.headers.end();) {
-    const std::string name = s3co::detail::lower_ascii(it->name);
-    if (name == "x-amz-content-sha256") {
-      payload_hash = it->value;
-    }
-    if (name == "authorization" || name == "x-amz-date" || name == "x-amz-content-sha256" ||
-        name == "x-amz-security-token") {
+    if (s3co::detail::equals_ignoring_ascii_case(it->name, "x-amz-content-sha256")) payload_hash = it->value;
+    // What a previous attempt added; a caller's Host goes on to the signer, which refuses it.
+    if (aws::is_signer_owned_header(it->name) && !s3co::detail::equals_ignoring_ascii_case(it->name, "host")) {
       it = request.headers.erase(it);
     } else {
       signed_headers.push_back({it->name, it->value});
