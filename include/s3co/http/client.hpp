@@ -35,6 +35,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -246,10 +247,20 @@ inline boost::asio::awaitable<client::connection_ptr> client::connect(const requ
       throw boost::system::system_error(
           boost::system::error_code(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category()));
     }
-    if (options_.tls.verify_peer) stream.set_verify_callback(ssl::host_name_verification(req.host));
+    const peer_verification verification(req.host);
+    if (options_.tls.verify_peer) stream.set_verify_callback(verification);
     boost::beast::get_lowest_layer(stream).expires_after(options_.connect_timeout);
     co_await boost::beast::get_lowest_layer(stream).async_connect(endpoints, boost::asio::use_awaitable);
-    co_await stream.async_handshake(ssl::stream_base::client, boost::asio::use_awaitable);
+    boost::system::error_code handshake_error;
+    co_await stream.async_handshake(ssl::stream_base::client,
+                                    boost::asio::redirect_error(boost::asio::use_awaitable, handshake_error));
+    if (handshake_error) {
+      // A certificate that failed verification is final, and says which check failed.
+      if (const auto why = options_.tls.verify_peer ? verification.failure(stream.native_handle()) : std::nullopt) {
+        throw transport_error(handshake_error, req.describe(), req.describe() + " failed: " + *why, 1, false);
+      }
+      throw boost::system::system_error(handshake_error);
+    }
   } else {
     conn = std::make_unique<connection>(std::move(key), std::in_place_type<plain_stream>,
                                         boost::asio::make_strand(executor_));

@@ -2,10 +2,19 @@
 // trust store (or a given CA file) and must present a certificate for the
 // host name asked for; SNI is sent. Turning verification off takes an
 // explicit option, for test servers only.
+//
+// A failed verification says which check failed, since the fixes differ: a
+// certificate from a CA this client does not trust (give the CA file, e.g.
+// through AWS_CA_BUNDLE), or a trusted certificate for another host name
+// (the endpoint names the wrong host).
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
+
+#include <openssl/x509_vfy.h>
 
 #include <boost/asio/ssl.hpp>
 
@@ -37,5 +46,32 @@ inline boost::asio::ssl::context make_tls_context(const tls_options& options) {
   }
   return context;
 }
+
+// The verify callback of one handshake: OpenSSL's chain verification, then
+// the host name, recording which of them failed for describe_failure().
+class peer_verification {
+ public:
+  explicit peer_verification(std::string host) : host_(std::move(host)), name_mismatch_(std::make_shared<bool>()) {}
+
+  bool operator()(bool preverified, boost::asio::ssl::verify_context& context) const {
+    const bool verified = boost::asio::ssl::host_name_verification(host_)(preverified, context);
+    if (preverified && !verified) *name_mismatch_ = true;  // a trusted chain, for another name
+    return verified;
+  }
+
+  // Why the handshake's verification failed, or nullopt if it did not;
+  // `ssl` is the stream's handle.
+  std::optional<std::string> failure(const SSL* ssl) const {
+    if (*name_mismatch_) return "TLS: the server's certificate is not for the host name " + host_;
+    const long result = ::SSL_get_verify_result(ssl);
+    if (result == X509_V_OK) return std::nullopt;
+    return "TLS: the certificate of " + host_ + " is not trusted (" + ::X509_verify_cert_error_string(result) +
+           "); give the CA that issued it in a PEM file (AWS_CA_BUNDLE, or tls_options::ca_file)";
+  }
+
+ private:
+  std::string host_;
+  std::shared_ptr<bool> name_mismatch_;  // shared: Asio copies the callback
+};
 
 }  // namespace s3co::http

@@ -84,6 +84,9 @@ TEST_CASE("TLS without the test CA is rejected by the default trust store and no
       expect_transport_error(io, client.send(server.request_to("/bucket/key", http::http_method::get, "localhost")));
   INFO(error.what());
   CHECK(error.attempts() == 1);  // a certificate failure is final
+  CHECK_FALSE(error.retryable());
+  CHECK_THAT(error.what(), Catch::Contains("TLS: the certificate of localhost is not trusted") &&
+                               Catch::Contains("AWS_CA_BUNDLE"));
   CHECK(server.connections() == 1);
   CHECK(server.requests() == 0);
   CHECK(client.connections_opened() == 0);
@@ -144,12 +147,15 @@ TEST_CASE("TLS rejects a certificate for another host name", "[http][tls]") {
       expect_transport_error(io, client.send(server.request_to("/bucket/key", http::http_method::get, "localhost")));
   INFO(error.what());
   CHECK(error.attempts() == 1);
+  CHECK_THAT(error.what(), Catch::Contains("TLS: the server's certificate is not for the host name localhost"));
+  CHECK_THAT(error.what(), !Catch::Contains("not trusted"));
   CHECK(server.requests() == 0);
   CHECK(server.connections() == 1);
 
   // The same certificate, asked for by an address it does not name either.
   const http::transport_error by_address = expect_transport_error(io, client.send(server.request_to("/bucket/key")));
   CHECK(by_address.attempts() == 1);
+  CHECK_THAT(by_address.what(), Catch::Contains("is not for the host name 127.0.0.1"));
   CHECK(server.requests() == 0);
 }
 
