@@ -122,7 +122,7 @@ TEST_CASE("a malformed credentials file is reported by line, never by content", 
   CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("line 3"));
 }
 
-TEST_CASE("a named but missing credentials file is an error; no source at all is an error", "[credentials]") {
+TEST_CASE("a named but missing credentials file is an error, and so is no source at all", "[credentials]") {
   scoped_environment env;
   clean_environment(env);
   env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");

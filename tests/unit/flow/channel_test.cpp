@@ -177,7 +177,7 @@ asio::awaitable<void> receive_expecting_error(channel<int>& ch, std::string& err
 
 }  // namespace
 
-TEST_CASE("channel: send after close throws channel_closed; a waiting send is refused", "[channel]") {
+TEST_CASE("channel: send after close throws channel_closed, and a waiting send is refused", "[channel]") {
   asio::io_context ctx;
   channel<int> ch(1);
   std::atomic<int> sent{0};

@@ -235,7 +235,7 @@ struct slow_final_sender {
 
 }  // namespace
 
-TEST_CASE("a cancellation cannot cut the final request off; the object is deleted after it", "[multipart]") {
+TEST_CASE("a cancellation cannot cut the final request off, and the object is deleted after it", "[multipart]") {
   fixture f;
   slow_final_sender slow{f.sender};
   s3::client<slow_final_sender> s3(slow, {"AKID", "secret", ""}, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
