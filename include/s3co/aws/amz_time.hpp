@@ -35,6 +35,11 @@ std::optional<utc_time_point> parse_amz_timestamp(std::string_view text) noexcep
 // as servers send in `Date`; nullopt for anything else.
 std::optional<utc_time_point> parse_http_date(std::string_view text) noexcept;
 
+// Parses ISO 8601 UTC as AWS writes it in bodies (`2026-12-03T14:00:00Z`,
+// or with fractional seconds `…:00.123Z`, kept to the millisecond): S3's
+// ServerTime, credential Expiration; nullopt for anything else.
+std::optional<utc_time_point> parse_iso8601_utc(std::string_view text) noexcept;
+
 // ---------------------------------------------------------------------------
 
 namespace detail {
@@ -48,6 +53,20 @@ inline std::optional<unsigned> read_digits(std::string_view text) noexcept {
     value = value * 10 + static_cast<unsigned>(c - '0');
   }
   return value;
+}
+
+// The UTC instant of calendar fields read as digits; nullopt when one is
+// missing or the date or time is impossible (a leap second :60 is allowed).
+inline std::optional<utc_time_point> utc_from_fields(std::optional<unsigned> year, std::optional<unsigned> month,
+                                                     std::optional<unsigned> day, std::optional<unsigned> hour,
+                                                     std::optional<unsigned> minute,
+                                                     std::optional<unsigned> second) noexcept {
+  using namespace std::chrono;
+  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  const year_month_day ymd{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
+                           std::chrono::day{*day}};
+  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  return utc_time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
 }
 
 }  // namespace detail
@@ -71,17 +90,10 @@ inline amz_timestamp::amz_timestamp(utc_time_point when) noexcept {
 inline std::optional<utc_time_point> parse_amz_timestamp(std::string_view text) noexcept {
   using namespace std::chrono;
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
-  const auto year = detail::read_digits(text.substr(0, 4));
-  const auto month = detail::read_digits(text.substr(4, 2));
-  const auto day = detail::read_digits(text.substr(6, 2));
-  const auto hour = detail::read_digits(text.substr(9, 2));
-  const auto minute = detail::read_digits(text.substr(11, 2));
-  const auto second = detail::read_digits(text.substr(13, 2));
-  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-  const year_month_day ymd{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
-                           std::chrono::day{*day}};
-  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  return utc_time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
+  if (text.substr(13, 2) == "60") return std::nullopt;  // SigV4 has no leap seconds
+  return detail::utc_from_fields(detail::read_digits(text.substr(0, 4)), detail::read_digits(text.substr(4, 2)),
+                                 detail::read_digits(text.substr(6, 2)), detail::read_digits(text.substr(9, 2)),
+                                 detail::read_digits(text.substr(11, 2)), detail::read_digits(text.substr(13, 2)));
 }
 
 inline std::optional<utc_time_point> parse_http_date(std::string_view text) noexcept {
@@ -94,16 +106,31 @@ inline std::optional<utc_time_point> parse_http_date(std::string_view text) noex
   constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
   const auto month_at = months.find(text.substr(8, 3));
   if (month_at == std::string_view::npos || month_at % 3 != 0) return std::nullopt;
-  const auto day = detail::read_digits(text.substr(5, 2));
-  const auto year = detail::read_digits(text.substr(12, 4));
-  const auto hour = detail::read_digits(text.substr(17, 2));
-  const auto minute = detail::read_digits(text.substr(20, 2));
-  const auto second = detail::read_digits(text.substr(23, 2));
-  if (!day || !year || !hour || !minute || !second) return std::nullopt;
-  const year_month_day ymd{std::chrono::year{static_cast<int>(*year)},
-                           std::chrono::month{static_cast<unsigned>(month_at / 3 + 1)}, std::chrono::day{*day}};
-  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  return utc_time_point{sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second}};
+  return detail::utc_from_fields(detail::read_digits(text.substr(12, 4)), static_cast<unsigned>(month_at / 3 + 1),
+                                 detail::read_digits(text.substr(5, 2)), detail::read_digits(text.substr(17, 2)),
+                                 detail::read_digits(text.substr(20, 2)), detail::read_digits(text.substr(23, 2)));
+}
+
+inline std::optional<utc_time_point> parse_iso8601_utc(std::string_view text) noexcept {
+  using namespace std::chrono;
+  // "2026-12-03T14:00:00Z", or "2026-12-03T14:00:00.123456Z".
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    return std::nullopt;
+  }
+  milliseconds fraction{0};
+  if (text.size() > 20) {
+    const std::string_view digits = text.substr(20, text.size() - 21);
+    if (text[19] != '.' || digits.empty() || digits.size() > 9 || !detail::read_digits(digits)) return std::nullopt;
+    const std::string_view millis = digits.substr(0, 3);
+    fraction = milliseconds{*detail::read_digits(millis) * (millis.size() == 1 ? 100 : millis.size() == 2 ? 10 : 1)};
+  }
+  const auto whole = detail::utc_from_fields(
+      detail::read_digits(text.substr(0, 4)), detail::read_digits(text.substr(5, 2)),
+      detail::read_digits(text.substr(8, 2)), detail::read_digits(text.substr(11, 2)),
+      detail::read_digits(text.substr(14, 2)), detail::read_digits(text.substr(17, 2)));
+  if (!whole) return std::nullopt;
+  return *whole + fraction;
 }
 
 }  // namespace s3co::aws

@@ -35,8 +35,11 @@ constexpr bool is_retryable(failure_kind kind) noexcept {
   return kind != failure_kind::none && kind != failure_kind::fatal;
 }
 
-// The `<Code>` of an AWS XML error body, or empty. A plain search: the
-// retry decision must not depend on the body being well-formed.
+// The text of the first `<name>` leaf element of an AWS XML error body (at
+// most 128 bytes), or empty. A plain search: the retry decision must not
+// depend on the body being well-formed.
+std::string_view find_error_element(std::string_view body, std::string_view name) noexcept;
+// find_error_element(body, "Code")
 std::string_view find_error_code(std::string_view body) noexcept;
 
 // Classifies an HTTP answer by status and the AWS error code in its body
@@ -73,14 +76,21 @@ class retry_quota {
 
 // ---------------------------------------------------------------------------
 
-inline std::string_view find_error_code(std::string_view body) noexcept {
-  const auto open = body.find("<Code>");
-  if (open == std::string_view::npos) return {};
-  const auto start = open + 6;
-  const auto close = body.find("</Code>", start);
-  if (close == std::string_view::npos || close - start > 128) return {};
-  return body.substr(start, close - start);
+inline std::string_view find_error_element(std::string_view body, std::string_view name) noexcept {
+  for (auto at = body.find(name); at != std::string_view::npos; at = body.find(name, at + 1)) {
+    const auto start = at + name.size() + 1;
+    if (at == 0 || body[at - 1] != '<' || start > body.size() || body[start - 1] != '>') continue;
+    const auto close = body.find("</", start);
+    if (close == std::string_view::npos || close - start > 128 || body.substr(close + 2, name.size()) != name ||
+        body.substr(close + 2 + name.size(), 1) != ">") {
+      return {};
+    }
+    return body.substr(start, close - start);
+  }
+  return {};
 }
+
+inline std::string_view find_error_code(std::string_view body) noexcept { return find_error_element(body, "Code"); }
 
 inline failure_kind classify_response(unsigned status, std::string_view error_code) noexcept {
   if (status >= 200 && status < 400) return failure_kind::none;

@@ -22,7 +22,7 @@
 // S3's side of the retry decision lives here: the client hands the transport
 // a classifier (request::classify) that reads S3's error code from an answer
 // and learns the server's clock from its Date header, on the first answer
-// and on RequestTimeTooSkewed. Every later signature, and presigner(), use
+// and on RequestTimeTooSkewed (whose ServerTime serves when Date is missing). Every later signature, and presigner(), use
 // that corrected clock, so a machine whose clock is off still signs requests
 // and URLs that S3 accepts.
 //
@@ -329,7 +329,9 @@ aws::failure_kind client<Sender>::classify(const http::response& answer) const {
 template <RequestSender Sender>
 void client<Sender>::learn_server_time(const http::response& answer, bool skewed) const {
   if (!skewed && server_time_known_.load(std::memory_order_relaxed)) return;
-  const auto server_time = aws::parse_http_date(answer.header("Date"));
+  auto server_time = aws::parse_http_date(answer.header("Date"));
+  // A RequestTimeTooSkewed without a usable Date still says the server's time.
+  if (!server_time && skewed) server_time = aws::parse_iso8601_utc(aws::find_error_element(answer.body, "ServerTime"));
   if (!server_time) return;
   const auto offset =
       std::chrono::duration_cast<std::chrono::milliseconds>(*server_time - std::chrono::system_clock::now());

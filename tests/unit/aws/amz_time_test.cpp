@@ -26,3 +26,19 @@ TEST_CASE("amz timestamps parse back", "[time]") {
     CHECK_FALSE(parse_amz_timestamp(bad));
   }
 }
+
+TEST_CASE("ISO 8601 UTC times as AWS bodies write them parse, to the millisecond", "[time]") {
+  const s3co::aws::utc_time_point when = sys_days{2026y / December / 3} + 14h + 5min + 7s;
+  CHECK(parse_iso8601_utc("2026-12-03T14:05:07Z") == when);
+  CHECK(parse_iso8601_utc("2026-12-03T14:05:07.1Z") == when + 100ms);
+  CHECK(parse_iso8601_utc("2026-12-03T14:05:07.25Z") == when + 250ms);
+  CHECK(parse_iso8601_utc("2026-12-03T14:05:07.123456Z") == when + 123ms);
+  CHECK(parse_iso8601_utc("2024-02-29T00:00:00Z") == sys_days{2024y / February / 29} + 0h);
+  for (const char* bad : {"", "2026-12-03", "2026-12-03T14:05:07", "2026-12-03 14:05:07Z", "20261203T140507Z",
+                          "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-03T24:00:00Z",
+                          "2026-12-03T14:60:00Z", "2026-12-03T14:05:07.Z", "2026-12-03T14:05:07,5Z",
+                          "2026-12-03T14:05:07.1234567890Z", "2026-12-03T14:05:07+00:00", "2026-12-0xT14:05:07Z"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_iso8601_utc(bad));
+  }
+}

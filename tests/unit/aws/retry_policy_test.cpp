@@ -96,6 +96,20 @@ TEST_CASE("find_error_code extracts the Code of an AWS error body", "[aws][retry
   CHECK(find_error_code("</Code><Code>Real</Code>") == "Real");
 }
 
+TEST_CASE("find_error_element reads other leaf elements, such as S3's ServerTime", "[aws][retry]") {
+  const std::string skewed =
+      "<Error><Code>RequestTimeTooSkewed</Code><RequestTime>20261203T100000Z</RequestTime>"
+      "<ServerTime>2026-12-03T12:00:00Z</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"
+      "</Error>";
+  CHECK(s3co::aws::find_error_element(skewed, "ServerTime") == "2026-12-03T12:00:00Z");
+  CHECK(s3co::aws::find_error_element(skewed, "RequestTime") == "20261203T100000Z");
+  CHECK(s3co::aws::find_error_element(skewed, "Time").empty());  // only whole element names
+  CHECK(s3co::aws::find_error_element("<ServerTime>x</ServerTimeZone>", "ServerTime").empty());
+  CHECK(s3co::aws::find_error_element("<ServerTime>x</Server>", "ServerTime").empty());
+  CHECK(s3co::aws::find_error_element("<ServerTime>", "ServerTime").empty());
+  CHECK(s3co::aws::find_error_element("ServerTime>a</ServerTime>", "ServerTime").empty());
+}
+
 TEST_CASE("backoff_delay is full jitter on a capped exponential", "[aws][retry]") {
   const retry_config config;  // base 1 s, cap 20 s
   CHECK(backoff_delay(config, 1, 1.0) == 1000ms);

@@ -101,6 +101,33 @@ TEST_CASE("RequestTimeTooSkewed corrects the client's clock, retries once, and t
   CHECK(std::chrono::abs(presigned_at(url) - (now + skew)) < 10s);
 }
 
+TEST_CASE("RequestTimeTooSkewed without a Date header is corrected by its ServerTime", "[s3-client][clock]") {
+  using namespace std::chrono;
+  const auto skew = hours(2);
+  const auto server_now = floor<seconds>(system_clock::now() + skew);
+  const auto day = floor<days>(server_now);
+  const year_month_day ymd{day};
+  const hh_mm_ss time_of_day{server_now - day};
+  char server_time[32];
+  std::snprintf(server_time, sizeof server_time, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(time_of_day.hours().count()), static_cast<int>(time_of_day.minutes().count()),
+                static_cast<int>(time_of_day.seconds().count()));
+  scripted_s3 t([&](const test_http_request& seen) {
+    if (seen.number > 1) return reply_ok("signed in time");
+    test_http_reply skewed = reply_s3_error(403, "RequestTimeTooSkewed");
+    skewed.body = "<Error><Code>RequestTimeTooSkewed</Code><ServerTime>" + std::string(server_time) +
+                  "</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>";
+    return skewed;
+  });
+  CHECK(run_until_done(t.io, t.s3.get_object({.bucket = "bucket", .key = "key"})) == "signed in time");
+  CHECK(t.s3.server_time_known());
+  CHECK(abs(t.s3.clock_offset() - skew) < 10s);
+  const auto seen = t.server.received();
+  REQUIRE(seen.size() == 2);
+  CHECK(abs(signed_at(seen[1]) - (system_clock::now() + skew)) < 10s);
+}
+
 TEST_CASE("RequestTimeTooSkewed twice is an s3_error after one retry", "[s3-client][clock]") {
   scripted_s3 t([](const test_http_request&) {
     return dated(reply_s3_error(403, "RequestTimeTooSkewed"), -std::chrono::hours(30));
