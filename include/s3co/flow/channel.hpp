@@ -320,6 +320,10 @@ struct channel<T>::initiate_receive {
 template <class T>
 template <class Node>
 struct channel<T>::cancel_waiting {
+  // A constructor, not an aggregate: Asio's slot.emplace() constructs with
+  // parentheses, which clang 14 does not accept for aggregates.
+  cancel_waiting(channel* self_, detail::waiting_queue<Node>* queue_, Node* node_) noexcept
+      : self(self_), queue(queue_), node(node_) {}
   channel* self;
   detail::waiting_queue<Node>* queue;
   Node* node;

@@ -229,6 +229,8 @@ class group_wait_op final : public group_waiter {
 
 // Cancelling wait() stops the tasks; wait() itself goes on until they end.
 struct wait_cancelled {
+  // Not an aggregate: slot.emplace() constructs with parentheses (clang 14).
+  explicit wait_cancelled(std::shared_ptr<task_group_state> state_) noexcept : state(std::move(state_)) {}
   std::shared_ptr<task_group_state> state;
   void operator()(boost::asio::cancellation_type_t type) const {
     if (type != boost::asio::cancellation_type::none) cancel_all(state);
