@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "s3co/detail/text.hpp"
+
 namespace s3co::sinks {
 
 // Appends `text` as a quoted JSON string. Returns false, with `out`
@@ -151,7 +153,7 @@ inline bool word_needs_attention(std::uint64_t word) noexcept {
 }
 
 inline void append_escape(std::string& out, unsigned char c) {
-  static constexpr char hex[] = "0123456789abcdef";
+  constexpr std::string_view hex = s3co::detail::lower_hex_digits;
   switch (c) {
     case '"': out.append("\\\"", 2); return;
     case '\\': out.append("\\\\", 2); return;
