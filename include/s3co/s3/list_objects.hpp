@@ -6,7 +6,9 @@
 // and `%20` (radosgw) for a space. The continuation token is opaque and never
 // decoded. A malformed or truncated body, or IsTruncated=true without a
 // NextContinuationToken, is a malformed_response: never a silently short
-// listing.
+// listing. So is a token that repeats one seen earlier in the listing: the
+// paginator remembers every token (a few dozen bytes a page), so a server
+// that cycles can never keep it listing forever.
 //
 // Two ways to walk a listing:
 //
@@ -28,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -88,6 +91,7 @@ class list_paginator {
   list_request request_;
   int pages_ = 0;
   bool done_ = false;
+  std::unordered_map<std::string, int> pages_by_token_;  // every token seen, and the page that sent it
 };
 
 template <RequestSender Sender>
@@ -193,6 +197,11 @@ boost::asio::awaitable<std::optional<list_page>> list_paginator<Sender>::next() 
   if (page.is_truncated) {
     if (page.next_continuation_token == request_.continuation_token) {
       detail::throw_malformed(operation, "the continuation token did not advance");
+    }
+    const auto [seen, first_time] = pages_by_token_.try_emplace(page.next_continuation_token, pages_);
+    if (!first_time) {
+      detail::throw_malformed(operation, "the continuation token repeats the one of page " +
+                                             std::to_string(seen->second) + ": the listing would never end");
     }
     request_.continuation_token = page.next_continuation_token;
   } else {

@@ -131,6 +131,28 @@ TEST_CASE("the paginator follows tokens, sends encoding-type=url, and stops", "[
   CHECK(pages.done());
 }
 
+TEST_CASE("a token that repeats an earlier one is a malformed_response, not an endless cycle", "[list]") {
+  int page = 0;
+  fake_sender sender([&](const http::request&) {
+    const std::string token = ++page % 2 == 1 ? "token-a" : "token-b";  // a, b, a, ...
+    return answer(200, page_xml("<IsTruncated>true</IsTruncated><NextContinuationToken>" + token +
+                                "</NextContinuationToken>" + contents("k")));
+  });
+  s3::client s3(sender, {"AKID", "secret", ""}, "us-east-1", aws::parse_endpoint_url("http://127.0.0.1:7480"));
+  s3::list_paginator pages(s3, {"bucket", "", "", "", 1000, ""});
+  try {
+    s3co::testing::run_async([&]() -> boost::asio::awaitable<void> {
+      while (co_await pages.next()) {
+      }
+    }());
+    FAIL("the listing should have failed");
+  } catch (const s3::malformed_response& error) {
+    CHECK(std::string(error.what()) ==
+          "ListObjectsV2 bucket page 3: the continuation token repeats the one of page 1: the listing would never end");
+  }
+  CHECK(page == 3);
+}
+
 TEST_CASE("a token that does not advance is an error, not an endless loop", "[list]") {
   fake_sender sender([&](const http::request&) {
     return answer(200, page_xml("<IsTruncated>true</IsTruncated><NextContinuationToken>same</NextContinuationToken>" +
