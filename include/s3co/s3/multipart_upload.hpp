@@ -10,8 +10,12 @@
 //   with the ETags in part order.
 //
 // Nothing half-written stays behind, whatever happens:
-// - On any failure of write() or complete(), the upload is aborted (after the
-//   parts in flight have finished) and the error rethrown.
+// - On any failure of write() or complete(), the upload is aborted and the
+//   error rethrown. Parts in flight are cancelled and waited for first (a
+//   part landing after the abort would stay), and the abort is retried for
+//   up to `abort_timeout` in all. When it still fails (the server is gone),
+//   the error is an upload_left_behind naming the bucket, key and upload id,
+//   so that someone can abort it later.
 // - The final request (PutObject, or CompleteMultipartUpload) is the commit
 //   point, and a cancellation cannot cut it off: were it cut off in flight,
 //   the server could still store the object after the clean-up ran. It runs
@@ -28,17 +32,22 @@
 // Ownership: the stream refers to its client, which must outlive it and any
 // background abort, and it must be destroyed before the io_context it ran on
 // (parts in flight report through a channel of that context). One writer at
-// a time: write() and complete() must not overlap. The stream models sinks'
-// AsyncByteSink.
+// a time: write() and complete() must not overlap, and the stream runs on
+// one executor (a strand when the context has several threads: parts are
+// cancelled there). The stream models sinks' AsyncByteSink.
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -48,11 +57,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include "s3co/aws/config_error.hpp"
+#include "s3co/error.hpp"
+#include "s3co/flow/timeout.hpp"
 #include "s3co/s3/client.hpp"
 
 namespace s3co::s3 {
@@ -64,7 +76,41 @@ struct multipart_options {
   std::size_t part_size = 8 * 1024 * 1024;
   std::size_t max_parts_in_flight = 4;
   object_attributes attributes{};  // what the object is stored with; the stream keeps its own copy
+  // How long a failed or abandoned upload keeps trying to abort (waiting for
+  // its cancelled parts included) before it reports upload_left_behind.
+  std::chrono::milliseconds abort_timeout{5000};
 };
+
+// A multipart upload that failed and could not be aborted: it stays listed
+// (and its parts stored) until someone aborts it with these names. Its
+// details are those of the failure that ended the upload, when that was an
+// s3co::error; the message holds both that failure and the abort's.
+class upload_left_behind : public s3co::error {
+ public:
+  upload_left_behind(const std::string& what, error_details details, std::string bucket, std::string key,
+                     std::string upload_id, std::string abort_error)
+      : s3co::error(what, std::move(details)),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        upload_id_(std::move(upload_id)),
+        abort_error_(std::move(abort_error)) {}
+
+  const std::string& bucket() const noexcept { return bucket_; }
+  const std::string& key() const noexcept { return key_; }
+  const std::string& upload_id() const noexcept { return upload_id_; }
+  const std::string& abort_error() const noexcept { return abort_error_; }
+
+ private:
+  std::string bucket_;
+  std::string key_;
+  std::string upload_id_;
+  std::string abort_error_;
+};
+
+// The upload_left_behind for an upload ended by `failure` (null: an abort
+// the caller asked for) whose abort then failed with `abort_error`.
+upload_left_behind make_upload_left_behind(std::exception_ptr failure, std::string bucket, std::string key,
+                                           std::string upload_id, std::string abort_error);
 
 // Throws aws::config_error naming the field.
 void validate(const multipart_options& options);
@@ -108,6 +154,27 @@ class multipart_upload_stream {
     in_flight_parts(boost::asio::any_io_executor executor, std::size_t capacity) : outcomes(executor, capacity) {}
     outcome_channel outcomes;
     std::size_t count = 0;
+    // Each part's cancellation. A part's entry is dropped one outcome after
+    // its own: its coroutine may still be unwinding when its outcome
+    // arrives, and co_spawn keeps state in the signal until then.
+    struct part_cancellation {
+      boost::asio::cancellation_signal signal;
+      bool finished = false;  // its outcome is sent: nothing left to cancel
+    };
+    std::map<int, part_cancellation> cancellations;
+    int last_received = 0;
+
+    boost::asio::awaitable<part_outcome> receive_one() {
+      part_outcome outcome = co_await outcomes.async_receive(boost::asio::use_awaitable);
+      --count;
+      cancellations.erase(std::exchange(last_received, outcome.part_number));
+      co_return outcome;
+    }
+    void cancel_all() {
+      for (auto& [part_number, part] : cancellations) {
+        if (!part.finished) part.signal.emit(boost::asio::cancellation_type::terminal);
+      }
+    }
   };
 
   enum class state { open, completed, aborted, failed };
@@ -118,8 +185,19 @@ class multipart_upload_stream {
   boost::asio::awaitable<void> collect_one();
   boost::asio::awaitable<void> collect_all();
   void ensure_open(const char* operation) const;
-  static boost::asio::awaitable<void> drain_and_abort(client<Sender>& s3, std::shared_ptr<in_flight_parts> parts,
-                                                      std::string bucket, std::string key, std::string upload_id);
+  // Cancels the parts in flight, waits for them and aborts the upload,
+  // retrying within `timeout`; the abort's last error when it failed.
+  static boost::asio::awaitable<std::optional<std::string>> drain_and_abort(client<Sender>& s3,
+                                                                            std::shared_ptr<in_flight_parts> parts,
+                                                                            std::string bucket, std::string key,
+                                                                            std::string upload_id,
+                                                                            std::chrono::milliseconds timeout);
+  static boost::asio::awaitable<void> abort_until_gone(client<Sender>& s3, std::shared_ptr<in_flight_parts> parts,
+                                                       std::string bucket, std::string key, std::string upload_id,
+                                                       std::shared_ptr<std::string> last_error);
+  // After `failure` (null: abort() was asked for): aborts, and throws
+  // upload_left_behind when that fails.
+  boost::asio::awaitable<void> abort_or_report(std::exception_ptr failure);
 
   client<Sender>& s3_;
   std::string bucket_;
@@ -146,6 +224,36 @@ inline void validate(const multipart_options& options) {
     throw aws::config_error("part_size", std::to_string(options.part_size) + " is above S3's maximum of 5 GiB");
   }
   if (options.max_parts_in_flight < 1) throw aws::config_error("max_parts_in_flight", "must be at least 1");
+  if (options.abort_timeout.count() < 1) throw aws::config_error("abort_timeout", "must be positive");
+}
+
+inline upload_left_behind make_upload_left_behind(std::exception_ptr failure, std::string bucket, std::string key,
+                                                  std::string upload_id, std::string abort_error) {
+  std::string what;
+  error_details details{.operation = "multipart upload of " + bucket + "/" + key};
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const s3co::error& error) {
+      what = error.what();
+      details = error.details();
+    } catch (const std::exception& error) {
+      what = error.what();
+    } catch (...) {
+      what = "unknown failure";
+    }
+    what.append("; ");
+  }
+  what.append("the multipart upload could not be aborted (")
+      .append(abort_error)
+      .append(") and is left behind: bucket ")
+      .append(bucket)
+      .append(", key ")
+      .append(key)
+      .append(", upload id ")
+      .append(upload_id);
+  return upload_left_behind(what, std::move(details), std::move(bucket), std::move(key), std::move(upload_id),
+                            std::move(abort_error));
 }
 
 template <RequestSender Sender>
@@ -166,7 +274,8 @@ multipart_upload_stream<Sender>::~multipart_upload_stream() {
   if (upload_id_.empty() || state_ != state::open) return;  // failures abort before they rethrow
   try {
     boost::asio::co_spawn(in_flight_->outcomes.get_executor(),
-                          drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_), boost::asio::detached);
+                          drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_, options_.abort_timeout),
+                          boost::asio::detached);
   } catch (...) {
     // Nothing more can be done from a destructor; the upload stays listed.
   }
@@ -201,8 +310,16 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::write(std::string_
   if (failure) {
     state_ = state::failed;
     co_await boost::asio::this_coro::reset_cancellation_state();
-    if (!upload_id_.empty()) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+    co_await abort_or_report(failure);
     std::rethrow_exception(failure);
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_or_report(std::exception_ptr failure) {
+  if (upload_id_.empty()) co_return;
+  if (auto abort_error = co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_, options_.abort_timeout)) {
+    throw make_upload_left_behind(failure, bucket_, key_, upload_id_, std::move(*abort_error));
   }
 }
 
@@ -225,16 +342,20 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
   ++in_flight_->count;
   std::string body = std::exchange(buffer_, std::string());
   auto report = [parts = in_flight_, part_number](std::exception_ptr error, std::string etag) {
+    parts->cancellations[part_number].finished = true;
     parts->outcomes.try_send(boost::system::error_code(), part_outcome{part_number, std::move(etag), error});
   };
+  // Its own cancellation, not the writer's: a part is cancelled only when
+  // the upload is given up (drain_and_abort).
+  boost::asio::cancellation_signal& cancellation = in_flight_->cancellations[part_number].signal;
   boost::asio::co_spawn(in_flight_->outcomes.get_executor(),
-                        s3_.upload_part(bucket_, key_, upload_id_, part_number, std::move(body)), std::move(report));
+                        s3_.upload_part(bucket_, key_, upload_id_, part_number, std::move(body)),
+                        boost::asio::bind_cancellation_slot(cancellation.slot(), std::move(report)));
 }
 
 template <RequestSender Sender>
 boost::asio::awaitable<void> multipart_upload_stream<Sender>::collect_one() {
-  part_outcome outcome = co_await in_flight_->outcomes.async_receive(boost::asio::use_awaitable);
-  --in_flight_->count;
+  part_outcome outcome = co_await in_flight_->receive_one();
   if (outcome.error) {
     if (!first_error_) first_error_ = outcome.error;
   } else {
@@ -280,7 +401,12 @@ boost::asio::awaitable<upload_summary> multipart_upload_stream<Sender>::complete
     state_ = state::failed;
     co_await boost::asio::this_coro::reset_cancellation_state();
     // (After a commit the upload is gone, and its abort answers NoSuchUpload.)
-    if (!upload_id_.empty()) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+    std::exception_ptr left_behind;
+    try {
+      co_await abort_or_report(failure);
+    } catch (const upload_left_behind&) {
+      left_behind = std::current_exception();
+    }
     if (committing && may_have_been_applied(failure)) {
       try {
         co_await s3_.delete_object({.bucket = bucket_, .key = key_});
@@ -288,7 +414,7 @@ boost::asio::awaitable<upload_summary> multipart_upload_stream<Sender>::complete
         // The commit's own failure is the one to report.
       }
     }
-    std::rethrow_exception(failure);
+    std::rethrow_exception(left_behind ? left_behind : failure);
   }
   co_return summary;
 }
@@ -326,23 +452,51 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort() {
   const bool started = !upload_id_.empty() && state_ == state::open;
   state_ = state::aborted;
   buffer_.clear();
-  if (started) co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_);
+  if (started) co_await abort_or_report(nullptr);
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<void> multipart_upload_stream<Sender>::drain_and_abort(client<Sender>& s3,
-                                                                             std::shared_ptr<in_flight_parts> parts,
-                                                                             std::string bucket, std::string key,
-                                                                             std::string upload_id) {
+boost::asio::awaitable<std::optional<std::string>> multipart_upload_stream<Sender>::drain_and_abort(
+    client<Sender>& s3, std::shared_ptr<in_flight_parts> parts, std::string bucket, std::string key,
+    std::string upload_id, std::chrono::milliseconds timeout) {
   // Parts still uploading would otherwise land after the abort and stay.
-  while (parts->count > 0) {
-    co_await parts->outcomes.async_receive(boost::asio::use_awaitable);
-    --parts->count;
-  }
+  parts->cancel_all();
+  auto last_error = std::make_shared<std::string>("no answer");
   try {
-    co_await s3.abort_multipart_upload(std::move(bucket), std::move(key), std::move(upload_id));
-  } catch (const s3_error& error) {
-    if (error.code() != "NoSuchUpload") throw;  // already gone is what we wanted
+    co_await flow::with_timeout(abort_until_gone(s3, parts, std::move(bucket), std::move(key), std::move(upload_id),
+                                                 last_error),
+                                timeout);
+    co_return std::nullopt;
+  } catch (const flow::timeout_error&) {
+    co_return *last_error + "; gave up after " + std::to_string(timeout.count()) + " ms";
+  } catch (const std::exception& error) {
+    co_return std::string(error.what());
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_until_gone(client<Sender>& s3,
+                                                                              std::shared_ptr<in_flight_parts> parts,
+                                                                              std::string bucket, std::string key,
+                                                                              std::string upload_id,
+                                                                              std::shared_ptr<std::string> last_error) {
+  while (parts->count > 0) co_await parts->receive_one();
+  for (;;) {
+    try {
+      co_await s3.abort_multipart_upload(bucket, key, upload_id);
+      co_return;
+    } catch (const s3_error& error) {
+      if (error.code() == "NoSuchUpload") co_return;  // already gone is what we wanted
+      if (!error.retryable()) throw;
+      *last_error = error.what();
+    } catch (const http::transport_error& error) {
+      if (!error.retryable()) throw;
+      *last_error = error.what();
+    }
+    // The transport has spent its own retries: wait a little before the next round.
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+    pause.expires_after(std::chrono::milliseconds(250));
+    co_await pause.async_wait(boost::asio::use_awaitable);
   }
 }
 

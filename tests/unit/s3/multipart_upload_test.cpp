@@ -34,6 +34,7 @@ enum class final_answer { ok, lost, server_error, refused };
 // answer 500 InternalError.
 struct multipart_double {
   int fail_part = 0;
+  bool aborts_fail = false;  // every AbortMultipartUpload answers 503 SlowDown
   final_answer final = final_answer::ok;
   // "POST uploads", "PUT part N size", "POST complete", "DELETE upload", "PUT object size", "DELETE object"
   std::vector<std::string> log;
@@ -72,7 +73,9 @@ struct multipart_double {
       return final_response(answer(200, "<CompleteMultipartUploadResult><ETag></ETag></CompleteMultipartUploadResult>"));
     }
     if (request.method == aws::http_method::delete_) {
-      log.push_back(target.find("uploadId=") != std::string::npos ? "DELETE upload" : "DELETE object");
+      const bool upload = target.find("uploadId=") != std::string::npos;
+      log.push_back(upload ? "DELETE upload" : "DELETE object");
+      if (upload && aborts_fail) return answer(503, "<Error><Code>SlowDown</Code></Error>");
       return answer(204);
     }
     if (request.method == aws::http_method::put) {
@@ -154,6 +157,32 @@ TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]
   CHECK(f.s3_double.log.back() == "DELETE upload");
   CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "POST complete") == 0);
   CHECK_THROWS_AS(run_async(f.context, stream.write("more")), std::logic_error);
+}
+
+TEST_CASE("an abort that keeps failing is retried until abort_timeout, then the upload left behind is named",
+          "[multipart]") {
+  fixture f;
+  f.s3_double.fail_part = 2;
+  f.s3_double.aborts_fail = true;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin",
+                                     {.part_size = part, .max_parts_in_flight = 1, .abort_timeout = std::chrono::milliseconds(600)});
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    run_async(f.context, [&]() -> boost::asio::awaitable<void> {
+      co_await write_in_chunks(stream, 4 * part, 1'000'000);
+      co_await stream.complete();
+    }());
+    FAIL("the upload should have failed");
+  } catch (const s3::upload_left_behind& left) {
+    CHECK(left.bucket() == "bucket");
+    CHECK(left.key() == "big.bin");
+    CHECK(left.upload_id() == "UP1");
+    CHECK(left.code() == "InternalError");  // the failure that ended the upload
+    CHECK_THAT(left.what(), Catch::Contains("InternalError") && Catch::Contains("SlowDown") &&
+                                Catch::Contains("upload id UP1") && Catch::Contains("big.bin"));
+  }
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(600));
+  CHECK(std::count(f.s3_double.log.begin(), f.s3_double.log.end(), "DELETE upload") >= 2);
 }
 
 TEST_CASE("a stream dropped before complete aborts in the background", "[multipart]") {
