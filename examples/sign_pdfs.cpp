@@ -1,7 +1,8 @@
 // sign_pdfs: presign every PDF under an S3 prefix into a JSONL manifest.
 //
 //   sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N]
-//             [--concurrency N] [--event FILE|-]
+//             [--concurrency N] [--request-timeout-seconds N]
+//             [--deadline-seconds N] [--event FILE|-]
 //
 // Flags beat the event's fields, which beat the environment (BUCKET_NAME,
 // PREFIX, URL_EXPIRY_SECONDS, QUEUE_MAX). An event (a file, or stdin for `-`)
@@ -12,7 +13,13 @@
 // on stdout and a log line on stderr, with the usage for a bad flag. Exit
 // status: 0 done, 2 bad input (the message names the field), 1 the run
 // failed or its result could not be written to stdout (a "result_write_failed"
-// log line says why; the manifest of a completed run stays in S3).
+// log line says why; the manifest of a completed run stays in S3), 128 + N
+// when signal N (SIGINT 130, SIGHUP 129, SIGTERM 143) cancelled the run.
+//
+// A first SIGINT, SIGTERM or SIGHUP cancels the run as a failure does: the
+// manifest upload is aborted, a `failed` line says "cancelled by SIGINT",
+// and the program exits with 128 + N once the clean-up is done, or after
+// cleanup_limit in any case. A second signal exits at once.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -35,7 +42,12 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
-    "[--event FILE|-]\n";
+    "[--request-timeout-seconds N] [--deadline-seconds N] [--event FILE|-]\n";
+
+// After a cancelling signal, how long the clean-up may take before the
+// program exits anyway: the abort's own bound (5 s) and a final request in
+// flight, with room to spare.
+constexpr std::chrono::seconds cleanup_limit{15};
 
 // Larger than any event a user writes; it bounds what `--event /dev/zero` costs.
 constexpr std::size_t max_event_bytes = 1 << 20;
@@ -77,6 +89,8 @@ command_line parse_command_line(int argc, char** argv) {
   static const std::pair<std::string_view, std::string_view> flag_fields[] = {
       {"--bucket", "bucket"},         {"--prefix", "prefix"},           {"--expiry-seconds", "expiry_seconds"},
       {"--page-size", "page_size"},   {"--concurrency", "concurrency"},
+      {"--request-timeout-seconds", "request_timeout_seconds"},
+      {"--deadline-seconds", "deadline_seconds"},
   };
   command_line parsed;
   for (int i = 1; i < argc; ++i) {
@@ -166,6 +180,20 @@ class progress_line {
   std::thread thread_;
 };
 
+// The first signal leaves the clean-up cleanup_limit, the second ends the
+// process at once; both exit as shells expect of a death by that signal.
+void on_cancelling_signal(s3co::telemetry::structured_log& log, int signal, int count) {
+  if (count > 1) ::_exit(128 + signal);
+  std::thread([&log, signal] {
+    std::this_thread::sleep_for(cleanup_limit);
+    log.write(s3co::telemetry::log_level::error, "cleanup_timed_out", s3co::pipelines::random_uuid(),
+              {{"error", "cancelled by " + s3co::pipelines::detail::signal_name(signal) +
+                             "; the clean-up did not finish in time"},
+               {"cleanup_limit_seconds", cleanup_limit.count()}});
+    ::_exit(128 + signal);
+  }).detach();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,13 +218,18 @@ int main(int argc, char** argv) {
   s3co::pipelines::handler_options options;
   options.log = &log;
   options.progress = &progress;
+  options.cancel_signals = {SIGINT, SIGTERM, SIGHUP};
+  options.on_signal = [&log](int signal, int count) { on_cancelling_signal(log, signal, count); };
   s3co::pipelines::handler_response response;
   {
     std::optional<progress_line> display;
     if (::isatty(STDERR_FILENO)) display.emplace(progress);
     response = s3co::pipelines::handle_sign_pdfs(parsed.event, parsed.overrides, options);
   }
-  const int status = response.status_code == 200 ? 0 : response.status_code == 400 ? 2 : 1;
+  const int status = response.cancelled_by != 0         ? 128 + response.cancelled_by
+                     : response.status_code == 200 ? 0
+                     : response.status_code == 400 ? 2
+                                                   : 1;
   errno = 0;
   if (stdout_was_closed || !write_stdout_line(response.body)) {
     const std::string reason = stdout_was_closed ? "stdout is closed" : errno ? std::strerror(errno) : "short write";

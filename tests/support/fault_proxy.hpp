@@ -21,6 +21,8 @@
 //                     is the first half of the real one (Content-Length
 //                     agrees: the XML is cut) and close the connection
 //   stall             never forward, never answer: the client must time out
+//   drop_connection   never forward; close the connection at once, as a
+//                     server that has gone down
 //
 // Counters are per kind and count every request the proxy received, faulty
 // or not. The script runs on the proxy thread: it may only use what is safe
@@ -79,7 +81,7 @@ struct proxied_request {
   std::size_t number_of_kind = 0;  // 1-based, within its kind
 };
 
-enum class proxy_fault { none, slow_down, internal_error, reset_mid_body, truncate_body, stall };
+enum class proxy_fault { none, slow_down, internal_error, reset_mid_body, truncate_body, stall, drop_connection };
 
 using fault_script = std::function<proxy_fault(const proxied_request&)>;
 
@@ -339,6 +341,11 @@ inline boost::asio::awaitable<void> fault_proxy::serve(tcp::socket socket) {
       boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor);
       forever.expires_after(std::chrono::minutes(10));
       co_await forever.async_wait(use_awaitable);
+      co_return;
+    }
+    if (fault == proxy_fault::drop_connection) {
+      boost::system::error_code ignored;
+      down.socket().close(ignored);
       co_return;
     }
 

@@ -20,12 +20,26 @@
 //   `errors` and the run goes on. A failure of the listing, of the upload or
 //   a cancellation stops every stage (the keys channel is closed with the
 //   error), aborts the manifest upload so nothing is left, and is rethrown.
+//   An abort that still fails after the stream's abort_timeout turns the
+//   error into an s3::upload_left_behind naming the bucket, key and upload id.
 //   The manifest's final request is the upload stream's commit point, which
 //   a cancellation cannot cut off, and a failure after it deletes a manifest
 //   that may have been stored (s3/multipart_upload.hpp).
 // - Presigned URLs are signed on the server's clock as the client learned it
 //   from the listing's answers, so a skewed local clock still yields live
 //   URLs.
+// - config.deadline bounds the whole run: when it passes, the run stops as
+//   on a failure (the clean-up above, bounded by the abort timeout) and
+//   throws deadline_exceeded.
+// - Cancellation is Asio's per-operation cancellation: spawn the run with a
+//   slot, and emit on the run's executor to stop it (handle_sign_pdfs does
+//   this for signals):
+//
+//     boost::asio::cancellation_signal stop;
+//     co_spawn(io, run(s3, config), bind_cancellation_slot(stop.slot(), on_done));
+//     ... stop.emit(boost::asio::cancellation_type::terminal);  // on io's thread
+//
+//   The run then cleans up and ends with operation_aborted (system_error).
 //
 // Ownership: run() refers to the S3 client, which must outlive it; all
 // other state lives in the run's own frame.
@@ -42,6 +56,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,8 +67,10 @@
 
 #include "s3co/aws/presigner.hpp"
 #include "s3co/detail/text.hpp"
+#include "s3co/error.hpp"
 #include "s3co/flow/channel.hpp"
 #include "s3co/flow/task_group.hpp"
+#include "s3co/flow/timeout.hpp"
 #include "s3co/pipelines/sign_pdfs_config.hpp"
 #include "s3co/s3/client.hpp"
 #include "s3co/s3/list_objects.hpp"
@@ -99,6 +116,17 @@ struct sign_pdfs_options {
   std::size_t manifest_parts_in_flight = 2;
   // Makes the manifest's name; empty: a random UUID.
   std::function<std::string()> manifest_id{};
+  // How long a failed run keeps trying to abort the manifest upload.
+  std::chrono::milliseconds abort_timeout = s3::multipart_options().abort_timeout;
+};
+
+// The run did not finish within config.deadline; it cleaned up as on any
+// failure.
+class deadline_exceeded : public s3co::error {
+ public:
+  explicit deadline_exceeded(std::chrono::seconds deadline)
+      : s3co::error("sign_pdfs did not finish within its deadline of " + std::to_string(deadline.count()) + " s",
+                    {.operation = "sign_pdfs", .retryable = true}) {}
 };
 
 bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept;
@@ -212,12 +240,37 @@ boost::asio::awaitable<void> write_batch(Writer& writer, const signed_batch& bat
   }
 }
 
+// Aborts the upload after the run's `failure`; an upload that could not be
+// aborted is named along with that failure.
 template <typename Upload>
-boost::asio::awaitable<void> abort_quietly(Upload& upload) {
+boost::asio::awaitable<void> abort_after(Upload& upload, std::exception_ptr failure) {
   try {
     co_await upload.abort();
+  } catch (const s3::upload_left_behind& left) {
+    throw s3::make_upload_left_behind(failure, left.bucket(), left.key(), left.upload_id(), left.abort_error());
   } catch (...) {
     // The run's own error is the one to report.
+  }
+}
+
+// `op`, ended by deadline_exceeded once `deadline` (when there is one) passes.
+template <typename T>
+boost::asio::awaitable<T> before_deadline(boost::asio::awaitable<T> op,
+                                          std::optional<std::chrono::steady_clock::time_point> deadline,
+                                          std::chrono::seconds limit) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      if (deadline) {
+        co_await flow::with_timeout(std::move(op), *deadline - std::chrono::steady_clock::now());
+      } else {
+        co_await std::move(op);
+      }
+    } else {
+      if (deadline) co_return co_await flow::with_timeout(std::move(op), *deadline - std::chrono::steady_clock::now());
+      co_return co_await std::move(op);
+    }
+  } catch (const flow::timeout_error&) {
+    throw deadline_exceeded(limit);
   }
 }
 
@@ -270,13 +323,17 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   validate(config);
   const auto started = std::chrono::steady_clock::now();
   const auto executor = co_await boost::asio::this_coro::executor;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (config.deadline) deadline = started + *config.deadline;
+  const std::chrono::seconds deadline_limit = config.deadline.value_or(std::chrono::seconds(0));
 
   sign_pdfs_result result;
   result.manifest_key = config.manifest_prefix + (options.manifest_id ? options.manifest_id() : random_uuid()) + ".jsonl";
   s3::multipart_upload_stream<Sender> manifest(s3, config.bucket, result.manifest_key,
                                                {.part_size = options.manifest_part_size,
                                                 .max_parts_in_flight = options.manifest_parts_in_flight,
-                                                .attributes = {.content_type = "application/x-ndjson"}});
+                                                .attributes = {.content_type = "application/x-ndjson"},
+                                                .abort_timeout = options.abort_timeout});
   sinks::jsonl_writer writer(manifest);
 
   // Batches hold up to a page of keys: size the key channel in keys.
@@ -339,19 +396,20 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
       stages.spawn(options.presign_executor.value_or(executor), presign_batches(s3.presigner()));
     }
     stages.spawn(write_manifest());
-    co_await stages.wait();
+    co_await detail::before_deadline(stages.wait(), deadline, deadline_limit);
   } catch (...) {
     failure = std::current_exception();
   }
   if (failure) {
     co_await boost::asio::this_coro::reset_cancellation_state();  // even a cancelled run aborts its upload
-    co_await detail::abort_quietly(manifest);
+    co_await detail::abort_after(manifest, failure);
     std::rethrow_exception(failure);
   }
   // The commit point: on a failure or a cancellation from here on, the
   // stream aborts the upload and deletes a manifest that may have been
   // stored (multipart_upload.hpp).
-  const s3::upload_summary uploaded = co_await manifest.complete();
+  const s3::upload_summary uploaded =
+      co_await detail::before_deadline(manifest.complete(), deadline, deadline_limit);
   result.manifest_bytes = uploaded.bytes;
   result.manifest_multipart = uploaded.multipart;
   result.manifest_url = s3.presigner().presign(

@@ -3,7 +3,8 @@
 // Each field is taken from, in order: an explicit override (command-line
 // flag), the event JSON, the environment, the default. The event accepts
 // exactly `bucket`, `prefix`, `expiry_seconds`, `page_size`, `concurrency`,
-// `queue_size`, `suffix` and `manifest_prefix`; the environment fallbacks are
+// `queue_size`, `suffix`, `manifest_prefix`, `request_timeout_seconds` and
+// `deadline_seconds`; the environment fallbacks are
 // BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Text fields must be
 // JSON strings; numbers may be JSON integers or strings of digits (Lambda
 // test events often quote them); null means absent; a field given twice is
@@ -43,6 +44,12 @@ struct sign_pdfs_config {
   std::size_t queue_size = 1000;  // keys buffered between listing and presigning, >= 1
   std::string suffix = ".pdf";    // matched case-insensitively
   std::string manifest_prefix = "manifests/";
+  // One HTTP attempt, sending and receiving, 1..3600 s; the handler gives it
+  // to its client (a caller of run() sets its own client's timeout).
+  std::chrono::seconds request_timeout{30};
+  // The whole run, 1..604800 s; none: no limit. When it passes, the run
+  // stops and cleans up as on any failure, and throws deadline_exceeded.
+  std::optional<std::chrono::seconds> deadline{};
 };
 
 // Throws aws::config_error naming the first bad field.
@@ -76,7 +83,12 @@ inline constexpr config_field config_fields[] = {
     {"queue_size", "QUEUE_MAX", field_kind::count},
     {"suffix", nullptr, field_kind::text},
     {"manifest_prefix", nullptr, field_kind::text},
+    {"request_timeout_seconds", nullptr, field_kind::count},
+    {"deadline_seconds", nullptr, field_kind::count},
 };
+
+inline constexpr std::int64_t max_request_timeout_seconds = 3600;
+inline constexpr std::int64_t max_deadline_seconds = 604800;
 
 inline std::string quoted(std::string_view value) {
   return aws::detail::concat({"'", aws::detail::printable_in_message(value), "'"});
@@ -184,6 +196,8 @@ inline void validate(const sign_pdfs_config& config) {
   if (config.suffix.empty()) throw aws::config_error("suffix", "must not be empty");
   if (config.prefix.size() > 1024) throw aws::config_error("prefix", "is longer than S3's 1024-byte key limit");
   if (config.manifest_prefix.size() > 900) throw aws::config_error("manifest_prefix", "is too long for a key");
+  detail::in_range(config.request_timeout.count(), 1, detail::max_request_timeout_seconds, "request_timeout_seconds");
+  if (config.deadline) detail::in_range(config.deadline->count(), 1, detail::max_deadline_seconds, "deadline_seconds");
 }
 
 inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const config_overrides& overrides) {
@@ -221,6 +235,12 @@ inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const
     } else if (field.name == "queue_size") {
       config.queue_size =
           static_cast<std::size_t>(detail::in_range(detail::parse_count(text, source), 1, 1'000'000, source));
+    } else if (field.name == "request_timeout_seconds") {
+      config.request_timeout = std::chrono::seconds(
+          detail::in_range(detail::parse_count(text, source), 1, detail::max_request_timeout_seconds, source));
+    } else if (field.name == "deadline_seconds") {
+      config.deadline = std::chrono::seconds(
+          detail::in_range(detail::parse_count(text, source), 1, detail::max_deadline_seconds, source));
     }
   }
   if (config.bucket.empty()) {

@@ -4,6 +4,10 @@
 //   {"statusCode":400,"body":"{\"error\":…,\"field\":…}"}   bad input, found before any S3 call
 //   {"statusCode":500,"body":"{\"error\":…}"}   a failed run (nothing left behind in S3)
 //
+// A failed run whose manifest upload could not be aborted says so: its body
+// also holds "upload_left_behind":{"bucket":…,"key":…,"upload_id":…}, and
+// the `failed` log line has the same fields, so that someone can abort it.
+//
 // The handler resolves everything from the event and the environment
 // (sign_pdfs_config.hpp; endpoint from S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3,
 // AWS_ENDPOINT_URL, else AWS; credentials from the environment, else the
@@ -11,16 +15,34 @@
 // us-east-1; TLS trust from AWS_CA_BUNDLE: s3/client_from_environment.hpp),
 // runs on its own io_context, and writes one log line and one
 // EMF line at the end. Error bodies carry messages that never hold secrets.
+// Each HTTP attempt is bounded by the config's request_timeout (it replaces
+// options.http.request_timeout), the run by its deadline.
+//
+// Signals: the signals in options.cancel_signals (SIGINT, SIGTERM, SIGHUP
+// for a command line) are caught while the run goes on. The first cancels
+// the run as any failure does: the manifest upload is aborted (within the
+// abort timeout), a manifest whose final answer was lost is deleted, the
+// `failed` log line says "cancelled by SIGINT" and has a `signal` field, and
+// the response has status 500 and `cancelled_by`. options.on_signal hears
+// every such signal with its count (1, 2, …): a program ends itself on the
+// second, and may bound the clean-up after the first. Outside a run the
+// signals keep their own dispositions.
 #pragma once
 
+#include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "s3co/http/client.hpp"
@@ -34,7 +56,8 @@ namespace s3co::pipelines {
 
 struct handler_response {
   int status_code = 200;
-  std::string body{};  // JSON
+  std::string body{};    // JSON
+  int cancelled_by = 0;  // the signal that cancelled the run; 0: none
 };
 
 // {"statusCode":…,"body":"<body as a JSON string>"}
@@ -45,6 +68,8 @@ struct handler_options {
   sign_pdfs_progress* progress = nullptr;
   int presign_threads = 0;  // > 0: presign on a pool of that many threads
   http::client_options http = http::client_options();
+  std::vector<int> cancel_signals = std::vector<int>();  // signals that cancel the run (see above)
+  std::function<void(int signal, int count)> on_signal = nullptr;
 };
 
 handler_response handle_sign_pdfs(std::string_view event_json, const config_overrides& overrides,
@@ -57,15 +82,94 @@ std::string handler(std::string_view event_json);
 
 namespace detail {
 
-inline std::string error_body(std::string_view message, std::string_view field = {}) {
+inline std::string error_body(std::string_view message, std::string_view field = {},
+                              const s3::upload_left_behind* left = nullptr) {
   std::string body = "{\"error\":";
   sinks::append_json_string_lossy(body, message);
   if (!field.empty()) {
     body.append(",\"field\":");
     sinks::append_json_string_lossy(body, field);
   }
+  if (left) {
+    body.append(",\"upload_left_behind\":{\"bucket\":");
+    sinks::append_json_string_lossy(body, left->bucket());
+    body.append(",\"key\":");
+    sinks::append_json_string_lossy(body, left->key());
+    body.append(",\"upload_id\":");
+    sinks::append_json_string_lossy(body, left->upload_id());
+    body.push_back('}');
+  }
   body.push_back('}');
   return body;
+}
+
+// "SIGINT" for SIGINT; "signal N" for one without a name here.
+inline std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "signal " + std::to_string(signal);
+  }
+}
+
+inline bool is_cancellation(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Waits for the cancelling signals: the first cancels the run, each is
+// reported to `on_signal`. Ends with operation_aborted when the set is
+// cancelled (the run is over).
+inline boost::asio::awaitable<void> watch_signals(boost::asio::signal_set& signals,
+                                                  boost::asio::cancellation_signal& cancel_run, int& cancelled_by,
+                                                  std::function<void(int, int)> on_signal) {
+  for (int count = 1;; ++count) {
+    const int signal = co_await signals.async_wait(boost::asio::use_awaitable);
+    if (count == 1) {
+      cancelled_by = signal;
+      cancel_run.emit(boost::asio::cancellation_type::terminal);
+    }
+    if (on_signal) on_signal(signal, count);
+  }
+}
+
+// The response and the `failed` log line for a run that ended with
+// `failure`; `cancelled_by` is the signal that cancelled it, or 0.
+inline handler_response report_failure(std::exception_ptr failure, int cancelled_by, telemetry::structured_log& log,
+                                       std::string_view request_id) {
+  std::string message;
+  std::optional<s3::upload_left_behind> left;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const s3::upload_left_behind& error) {
+    message = error.what();
+    left = error;
+  } catch (const std::exception& error) {
+    message = error.what();
+  } catch (...) {
+    message = "unknown failure";
+  }
+  if (cancelled_by != 0) {
+    // operation_aborted's own text ("Operation canceled") says less than this.
+    message = "cancelled by " + signal_name(cancelled_by) + (is_cancellation(failure) ? "" : ": " + message);
+  }
+  std::vector<telemetry::log_field> fields = {{"error", std::string_view(message)}};
+  const std::string signal = cancelled_by != 0 ? signal_name(cancelled_by) : std::string();
+  if (cancelled_by != 0) fields.push_back({"signal", signal});
+  if (left) {
+    fields.push_back({"upload_bucket", left->bucket()});
+    fields.push_back({"upload_key", left->key()});
+    fields.push_back({"upload_id", left->upload_id()});
+  }
+  log.write(telemetry::log_level::error, "failed", request_id, fields);
+  return {500, error_body(message, {}, left ? &*left : nullptr), cancelled_by};
 }
 
 }  // namespace detail
@@ -91,6 +195,7 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
     config = load_sign_pdfs_config(event_json, overrides);
     settings = s3::settings_from_environment();
     http_options = s3::http_options_from_environment(options.http);
+    http_options.request_timeout = config.request_timeout;
   } catch (const aws::config_error& error) {
     log.write(telemetry::log_level::error, "invalid_input", request_id,
               {{"field", error.field()}, {"error", std::string_view(error.what())}});
@@ -118,23 +223,33 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
 
     std::optional<sign_pdfs_result> result;
     std::exception_ptr failure;
+    boost::asio::signal_set signals(context);
+    for (const int signal : options.cancel_signals) signals.add(signal);
+    boost::asio::cancellation_signal cancel_run;
+    int cancelled_by = 0;
+    if (!options.cancel_signals.empty()) {
+      boost::asio::co_spawn(context, detail::watch_signals(signals, cancel_run, cancelled_by, options.on_signal),
+                            [](std::exception_ptr) {});
+    }
     boost::asio::co_spawn(context, run(s3, config, run_options),
-                          [&](std::exception_ptr error, sign_pdfs_result value) {
-                            failure = error;
-                            if (!error) result = std::move(value);
-                          });
+                          boost::asio::bind_cancellation_slot(
+                              cancel_run.slot(), [&](std::exception_ptr error, sign_pdfs_result value) {
+                                failure = error;
+                                if (!error) result = std::move(value);
+                                signals.cancel();  // the run is over: so is the watch
+                              }));
     context.run();
     if (presign_pool) presign_pool->join();
-    if (failure) std::rethrow_exception(failure);
+    if (failure) return detail::report_failure(failure, cancelled_by, log, request_id);
 
     log_completion(*result, log, request_id);
     log.write_line(completion_metrics(*result).to_json());
     return {200, to_json(*result)};
-  } catch (const std::exception& error) {
-    log.write(telemetry::log_level::error, "failed", request_id, {{"error", std::string_view(error.what())}});
-    return {500, detail::error_body(error.what())};
+  } catch (...) {
+    return detail::report_failure(std::current_exception(), 0, log, request_id);
   }
 }
+
 
 inline std::string handler(std::string_view event_json) {
   return to_lambda_json(handle_sign_pdfs(event_json, {}, handler_options()));

@@ -9,9 +9,11 @@
 // parts and as a 2-part multipart upload with 5 MiB parts (the default).
 #include "faults_support.hpp"
 
+#include <csignal>
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "support/fault_proxy.hpp"
 #include "support/json_fields.hpp"
@@ -411,4 +413,150 @@ TEST_CASE("faults: the sign_pdfs program exits 1 naming the error, and leaves no
   }
   CHECK(m.list_keys("manifests/").empty());
   CHECK(m.open_uploads() == 0);
+}
+
+namespace {
+
+// Polls `ready` until it holds or `limit` passes; whether it held.
+template <typename Predicate>
+bool wait_until(Predicate ready, std::chrono::milliseconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// The program's `failed` log line, or empty.
+std::string failed_line(const std::string& err) {
+  for (const auto& line : s3co::testing::lines_of(err)) {
+    if (line.find("\"event\":\"failed\"") != std::string::npos) return line;
+  }
+  return {};
+}
+
+// sign_pdfs through the matrix's proxy, started in the background.
+std::unique_ptr<s3co::testing::background_process> start_through_proxy(const matrix& m,
+                                                                       const std::string& arguments = {}) {
+  return s3co::testing::start_sign_pdfs("--bucket " + m.bucket + " --prefix docs/ " + arguments,
+                                        "S3_ENDPOINT_URL=" + m.proxy.endpoint_url());
+}
+
+}  // namespace
+
+TEST_CASE("faults: a signal in the middle of the manifest upload cancels the run and leaves nothing behind",
+          "[faults][cli][signals]") {
+  matrix m("faults-signal");
+  // Every UploadPart stalls: the run stays mid-upload until it is cancelled.
+  m.proxy.set_faults(s3co::testing::fault_always(proxy_request_kind::upload_part, proxy_fault::stall));
+  int signal_number = 0;
+  std::string signal_name;
+  SECTION("SIGINT") {
+    signal_number = SIGINT;
+    signal_name = "SIGINT";
+  }
+  SECTION("SIGTERM") {
+    signal_number = SIGTERM;
+    signal_name = "SIGTERM";
+  }
+  SECTION("SIGHUP") {
+    signal_number = SIGHUP;
+    signal_name = "SIGHUP";
+  }
+  auto program = start_through_proxy(m);
+  REQUIRE(wait_until([&] { return m.proxy.count(proxy_request_kind::upload_part) >= 1; }, std::chrono::seconds(60)));
+  program->signal(signal_number);
+  const auto run = program->wait_for(std::chrono::seconds(60));
+  REQUIRE(run.has_value());
+  INFO(m.describe_log() << "stdout: " << run->out << "\nstderr: " << run->err);
+  CHECK(run->exit_status == 128 + signal_number);  // 130, 143, 129: what shells expect
+  const std::string failed = failed_line(run->err);
+  CHECK(failed.find("cancelled") != std::string::npos);
+  CHECK(failed.find(signal_name) != std::string::npos);
+  CHECK(run->out.find("cancelled") != std::string::npos);
+  CHECK(m.proxy.count(proxy_request_kind::abort_multipart) >= 1);
+  CHECK(m.open_uploads() == 0);
+  CHECK(m.list_keys("manifests/").empty());
+}
+
+TEST_CASE("faults: a second signal during the clean-up ends the program at once", "[faults][cli][signals]") {
+  matrix m("faults-two-signals");
+  // The parts and the abort stall: the clean-up after the first signal
+  // would wait for its whole time bound.
+  m.proxy.set_faults([](const s3co::testing::proxied_request& request) {
+    const bool stalls =
+        request.kind == proxy_request_kind::upload_part || request.kind == proxy_request_kind::abort_multipart;
+    return stalls ? proxy_fault::stall : proxy_fault::none;
+  });
+  auto program = start_through_proxy(m);
+  REQUIRE(wait_until([&] { return m.proxy.count(proxy_request_kind::upload_part) >= 1; }, std::chrono::seconds(60)));
+  program->signal(SIGTERM);
+  REQUIRE(wait_until([&] { return m.proxy.count(proxy_request_kind::abort_multipart) >= 1; },
+                     std::chrono::seconds(30)));
+  const auto second = std::chrono::steady_clock::now();
+  program->signal(SIGTERM);
+  const auto run = program->wait_for(std::chrono::seconds(60));
+  REQUIRE(run.has_value());
+  INFO(m.describe_log() << "stdout: " << run->out << "\nstderr: " << run->err);
+  CHECK(run->exit_status == 143);
+  CHECK(std::chrono::steady_clock::now() - second < std::chrono::seconds(2));
+}
+
+TEST_CASE("faults: the server gone after the first part: the abort is retried, then the upload left behind is named",
+          "[faults][cli]") {
+  matrix m("faults-server-gone");
+  auto first_part_seen = std::make_shared<std::atomic<bool>>(false);
+  m.proxy.set_faults([first_part_seen](const s3co::testing::proxied_request& request) {
+    if (first_part_seen->load()) return proxy_fault::drop_connection;
+    if (request.kind == proxy_request_kind::upload_part) *first_part_seen = true;
+    return proxy_fault::none;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto program = start_through_proxy(m);
+  const auto run = program->wait_for(std::chrono::seconds(120));
+  REQUIRE(run.has_value());
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  m.proxy.clear_faults();
+  INFO(m.describe_log() << "stdout: " << run->out << "\nstderr: " << run->err);
+  CHECK(run->exit_status == 1);
+  CHECK(m.proxy.count(proxy_request_kind::abort_multipart) >= 2);  // retried
+  CHECK(elapsed < std::chrono::seconds(60));                         // for a bounded time
+
+  const auto uploads = run_async(m.context, m.direct.list_multipart_uploads({.bucket = m.bucket}));
+  REQUIRE(uploads.size() == 1);
+  const std::string& upload_id = uploads[0].upload_id;
+  simdjson::dom::parser parser;
+  const auto body = s3co::testing::parse_object(parser, run->out);
+  const std::string error = s3co::testing::string_field(body, "error");
+  CHECK(error.find(upload_id) != std::string::npos);
+  simdjson::dom::object left;
+  REQUIRE(body["upload_left_behind"].get(left) == simdjson::SUCCESS);
+  CHECK(s3co::testing::string_field(left, "bucket") == m.bucket);
+  CHECK(s3co::testing::string_field(left, "key") == uploads[0].key);
+  CHECK(s3co::testing::string_field(left, "upload_id") == upload_id);
+  const std::string failed = failed_line(run->err);
+  CHECK(failed.find(upload_id) != std::string::npos);
+  CHECK(failed.find(uploads[0].key) != std::string::npos);
+  CHECK(failed.find(m.env.credentials.secret_access_key) == std::string::npos);
+  run_async(m.context, m.direct.abort_multipart_upload(m.bucket, uploads[0].key, upload_id));
+}
+
+TEST_CASE("faults: --deadline-seconds ends a stalled upload at the deadline and leaves nothing behind",
+          "[faults][cli][timeouts]") {
+  matrix m("faults-deadline");
+  m.proxy.set_faults(s3co::testing::fault_always(proxy_request_kind::upload_part, proxy_fault::stall));
+  const auto started = std::chrono::steady_clock::now();
+  auto program = start_through_proxy(m, "--deadline-seconds 3");
+  const auto run = program->wait_for(std::chrono::seconds(60));
+  REQUIRE(run.has_value());
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  INFO(m.describe_log() << "stdout: " << run->out << "\nstderr: " << run->err);
+  CHECK(run->exit_status == 1);
+  CHECK(failed_line(run->err).find("deadline") != std::string::npos);
+  CHECK(elapsed >= std::chrono::seconds(3));
+  CHECK(elapsed < std::chrono::seconds(30));
+  CHECK(m.proxy.count(proxy_request_kind::abort_multipart) >= 1);
+  CHECK(m.open_uploads() == 0);
+  CHECK(m.list_keys("manifests/").empty());
 }

@@ -217,6 +217,15 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
       {"--bucket sthree-bucket", "", "", "bucket"},
       {"--bucket some-bucket-s3alias", "", "", "bucket"},
       {"--bucket some-bucket--ol-s3", "", "", "bucket"},
+      // The per-request timeout and the whole-run deadline.
+      {bucket + "--request-timeout-seconds 0", "", "", "request_timeout_seconds"},
+      {bucket + "--request-timeout-seconds 3601", "", "", "request_timeout_seconds"},
+      {bucket + "--request-timeout-seconds soon", "", "", "request_timeout_seconds"},
+      {bucket + "--deadline-seconds 0", "", "", "deadline_seconds"},
+      {bucket + "--deadline-seconds -5", "", "", "deadline_seconds"},
+      {bucket + "--deadline-seconds 604801", "", "", "deadline_seconds"},
+      {"--event -", "", R"({"bucket":"some-bucket","deadline_seconds":"soon"})", "deadline_seconds"},
+      {"--event -", "", R"({"bucket":"some-bucket","request_timeout_seconds":true})", "request_timeout_seconds"},
   };
   simdjson::dom::parser parser;
   for (const auto& bad : cases) {

@@ -51,6 +51,28 @@ TEST_CASE("defaults, event values and their types", "[config]") {
   CHECK(load_sign_pdfs_config(R"({"bucket":"my-bucket","suffix":null})").suffix == ".pdf");
 }
 
+TEST_CASE("the request timeout and the deadline: defaults, values and bad values", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  const auto defaults = load_sign_pdfs_config(R"({"bucket":"my-bucket"})");
+  CHECK(defaults.request_timeout == std::chrono::seconds(30));
+  CHECK_FALSE(defaults.deadline.has_value());
+  const auto given =
+      load_sign_pdfs_config(R"({"bucket":"my-bucket","request_timeout_seconds":5,"deadline_seconds":"600"})");
+  CHECK(given.request_timeout == std::chrono::seconds(5));
+  CHECK(given.deadline == std::chrono::seconds(600));
+  CHECK(load_sign_pdfs_config("", {{"bucket", "b-1"}, {"deadline_seconds", "1"}}).deadline == std::chrono::seconds(1));
+  CHECK(blamed_field(R"({"bucket":"b-1","request_timeout_seconds":0})") == "request_timeout_seconds");
+  CHECK(blamed_field(R"({"bucket":"b-1","request_timeout_seconds":3601})") == "request_timeout_seconds");
+  CHECK(blamed_field(R"({"bucket":"b-1","deadline_seconds":-1})") == "deadline_seconds");
+  CHECK(blamed_field(R"({"bucket":"b-1","deadline_seconds":604801})") == "deadline_seconds");
+  CHECK(blamed_field(R"({"bucket":"b-1","deadline_seconds":"soon"})") == "deadline_seconds");
+  CHECK(blamed_field("", {{"bucket", "b-1"}, {"request_timeout_seconds", "x"}}) == "request_timeout_seconds");
+  pipelines::sign_pdfs_config direct = defaults;
+  direct.deadline = std::chrono::seconds(0);
+  CHECK_THROWS_WITH(pipelines::validate(direct), Catch::StartsWith("deadline_seconds:"));
+}
+
 TEST_CASE("flags beat the event, the event beats the environment", "[config]") {
   s3co::testing::scoped_environment env;
   clean_environment(env);
