@@ -1,4 +1,7 @@
-// Everything s3co offers, in one include.
+// The core of s3co, in one include: every header outside pipelines/ (target
+// s3co::s3co, no simdjson). The sign_pdfs pipeline is separate: include
+// "s3co/pipelines/sign_pdfs_handler.hpp" (or sign_pdfs.hpp) and link
+// s3co::sign_pdfs, which adds simdjson.
 #pragma once
 
 #include "s3co/error.hpp"
@@ -21,9 +24,6 @@
 #include "s3co/http/client.hpp"
 #include "s3co/http/message.hpp"
 #include "s3co/http/tls.hpp"
-#include "s3co/pipelines/sign_pdfs.hpp"
-#include "s3co/pipelines/sign_pdfs_config.hpp"
-#include "s3co/pipelines/sign_pdfs_handler.hpp"
 #include "s3co/s3/client.hpp"
 #include "s3co/s3/client_from_environment.hpp"
 #include "s3co/s3/error.hpp"

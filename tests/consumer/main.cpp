@@ -1,8 +1,13 @@
 // Presigns AWS's published example through the installed headers and checks
 // the signature, so a broken install fails here. It also compiles the
 // README's listing snippet against the umbrella header, so every installed
-// header and its dependencies resolve from the package alone.
+// header and its dependencies resolve from the package alone. The core
+// needs no simdjson: none of its headers may include it.
 #include <s3co/s3co.hpp>
+
+#ifdef SIMDJSON_H
+#error "s3co/s3co.hpp (the core) includes simdjson"
+#endif
 
 #include <chrono>
 #include <iostream>
