@@ -1,9 +1,15 @@
 // Presigns AWS's published example through the installed headers and checks
 // the signature, so a broken install fails here. It also compiles the
 // README's listing snippet against the umbrella header, so every installed
-// header and its dependencies resolve from the package alone. The core
-// needs no simdjson: none of its headers may include it.
+// header and its dependencies resolve from the package alone. It builds in
+// separate compilation mode, so the README's example links against the
+// installed s3co_compiled library. The core needs no simdjson: none of its
+// headers may include it.
 #include <s3co/s3co.hpp>
+
+#ifndef S3CO_SEPARATE_COMPILATION
+#error "s3co::s3co_compiled defines S3CO_SEPARATE_COMPILATION"
+#endif
 
 #ifdef SIMDJSON_H
 #error "s3co/s3co.hpp (the core) includes simdjson"

@@ -18,37 +18,26 @@
 // Ownership: the client owns its pool and TLS context and must outlive every
 // send() it started. send() takes the request by value and may run on any
 // thread of the executor's context; the client is safe to share.
+//
+// Beast lives in impl/client.ipp only: this header declares the client, and
+// the definitions follow inline unless S3CO_SEPARATE_COMPILATION is defined
+// (detail/config.hpp), when s3co/src.hpp compiles them once.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
+#include <cstddef>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <random>
 #include <string>
-#include <unordered_map>
-#include <variant>
-#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/asio/io_context.hpp>
 
-#include "s3co/aws/amz_time.hpp"
 #include "s3co/aws/retry_policy.hpp"
+#include "s3co/detail/config.hpp"
 #include "s3co/http/message.hpp"
-#include "s3co/http/tls.hpp"
+#include "s3co/http/tls_options.hpp"
 
 namespace s3co::http {
 
@@ -66,6 +55,7 @@ class client {
  public:
   explicit client(boost::asio::any_io_executor executor) : client(std::move(executor), default_options()) {}
   client(boost::asio::any_io_executor executor, client_options options);
+  ~client();
 
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -82,287 +72,24 @@ class client {
   // (A default argument `= {}` trips g++ 12's -Wmaybe-uninitialized.)
   static client_options default_options() { return client_options(); }
 
-  using plain_stream = boost::beast::tcp_stream;
-  using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
-
-  struct connection {
-    template <typename... Args>
-    explicit connection(std::string key, Args&&... args) : pool_key(std::move(key)), stream(std::forward<Args>(args)...) {}
-    std::string pool_key;
-    std::variant<plain_stream, tls_stream> stream;
-    boost::beast::flat_buffer buffer;
-  };
+  struct connection;  // one keep-alive connection, plain or TLS
+  struct pool;        // the TLS context and the idle connections per host
   using connection_ptr = std::unique_ptr<connection>;
 
   boost::asio::awaitable<response> attempt(const request& req);
   boost::asio::awaitable<connection_ptr> connect(const request& req, std::string key);
-  template <typename Stream>
-  boost::asio::awaitable<response> exchange(Stream& stream, boost::beast::flat_buffer& buffer, const request& req,
-                                            bool& keep_alive, bool& answered);
   connection_ptr take_idle(const std::string& key);
   void put_idle(connection_ptr conn);
 
   boost::asio::any_io_executor executor_;
   client_options options_;
-  boost::asio::ssl::context tls_context_;
   aws::retry_quota quota_;
   std::atomic<std::size_t> connections_opened_{0};
-  std::mutex pool_mutex_;
-  std::unordered_map<std::string, std::vector<connection_ptr>> idle_;
+  std::unique_ptr<pool> pool_;
 };
 
-// ---------------------------------------------------------------------------
-
-namespace detail {
-
-inline aws::failure_kind classify_transport_error(const boost::system::error_code& code) noexcept {
-  namespace error = boost::asio::error;
-  if (code == boost::beast::error::timeout || code == error::timed_out) return aws::failure_kind::timeout;
-  if (code == error::connection_reset || code == error::connection_refused || code == error::connection_aborted ||
-      code == error::broken_pipe || code == error::eof || code == error::network_unreachable ||
-      code == error::host_unreachable || code == boost::beast::http::error::end_of_stream ||
-      code == boost::beast::http::error::partial_message || code == boost::beast::error::timeout ||
-      code == boost::asio::ssl::error::stream_truncated) {
-    return aws::failure_kind::connection;
-  }
-  return aws::failure_kind::fatal;
-}
-
-inline double unit_random() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
-}
-
-inline boost::beast::http::verb to_verb(http_method method) noexcept {
-  using boost::beast::http::verb;
-  switch (method) {
-    case http_method::get: return verb::get;
-    case http_method::head: return verb::head;
-    case http_method::put: return verb::put;
-    case http_method::post: return verb::post;
-    case http_method::delete_: return verb::delete_;
-  }
-  return verb::get;
-}
-
-template <typename Fields>
-void fill_request_header(Fields& header, const request& req, const std::string& user_agent) {
-  header.set(boost::beast::http::field::host, req.authority);
-  header.set(boost::beast::http::field::user_agent, user_agent);
-  for (const auto& field : req.headers) header.set(field.name, field.value);
-}
-
-}  // namespace detail
-
-inline client::client(boost::asio::any_io_executor executor, client_options options)
-    : executor_(std::move(executor)),
-      options_(std::move(options)),
-      tls_context_(make_tls_context(options_.tls)),
-      quota_(options_.retry.quota_capacity) {}
-
-inline boost::asio::awaitable<response> client::send(request req) {
-  using aws::failure_kind;
-  bool clock_corrected = false;
-  for (int attempt_number = 1;; ++attempt_number) {
-    if (req.authorize) req.authorize(req, std::chrono::system_clock::now());
-    std::optional<response> answer;
-    boost::system::error_code failure;
-    failure_kind kind;
-    try {
-      answer = co_await attempt(req);
-      kind = req.classify ? req.classify(*answer) : aws::classify_response(answer->status, {});
-    } catch (const boost::system::system_error& error) {
-      if (error.code() == boost::asio::error::operation_aborted) throw;  // cancelled by the caller
-      failure = error.code();
-      kind = detail::classify_transport_error(failure);
-    }
-    if (kind == failure_kind::none) {
-      quota_.on_success(options_.retry);
-      answer->attempts = attempt_number;
-      co_return std::move(*answer);
-    }
-    const bool may_retry =
-        attempt_number < options_.retry.max_attempts &&
-        (kind == failure_kind::clock_skew ? !clock_corrected
-                                          : aws::is_retryable(kind) && quota_.try_acquire(options_.retry, kind));
-    if (!may_retry) {
-      if (answer) {
-        answer->attempts = attempt_number;
-        co_return std::move(*answer);
-      }
-      std::string operation = req.describe();
-      const std::string what = operation + " failed after " + std::to_string(attempt_number) + " attempt" +
-                               (attempt_number == 1 ? "" : "s");
-      throw transport_error(failure, std::move(operation), what, attempt_number, aws::is_retryable(kind));
-    }
-    if (kind == failure_kind::clock_skew) {
-      clock_corrected = true;
-      continue;
-    }
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer.expires_after(aws::backoff_delay(options_.retry, attempt_number, detail::unit_random()));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-  }
-}
-
-inline boost::asio::awaitable<response> client::attempt(const request& req) {
-  std::string key = req.scheme + "://" + req.host + ":" + std::to_string(req.port);
-  connection_ptr conn = take_idle(key);
-  const bool reused = conn != nullptr;
-  for (int round = 0;; ++round) {
-    if (!conn) conn = co_await connect(req, key);
-    bool keep_alive = false;
-    bool answered = false;
-    try {
-      response answer = co_await std::visit(
-          [&](auto& stream) { return exchange(stream, conn->buffer, req, keep_alive, answered); }, conn->stream);
-      if (keep_alive) put_idle(std::move(conn));
-      co_return answer;
-    } catch (const boost::system::system_error& error) {
-      // The server may have closed an idle connection just before we used
-      // it: that is not the request's fault, so try once on a fresh one. Not
-      // once an answer has begun: the server handled the request, and a
-      // replay must count as an attempt.
-      const bool stale = reused && round == 0 && !answered &&
-                         detail::classify_transport_error(error.code()) == aws::failure_kind::connection;
-      if (!stale) throw;
-      conn.reset();
-    }
-  }
-}
-
-inline boost::asio::awaitable<client::connection_ptr> client::connect(const request& req, std::string key) {
-  namespace ssl = boost::asio::ssl;
-  boost::asio::ip::tcp::resolver resolver(executor_);
-  const auto endpoints =
-      co_await resolver.async_resolve(req.host, std::to_string(req.port), boost::asio::use_awaitable);
-  connection_ptr conn;
-  if (req.scheme == "https") {
-    // Each stream on its own strand: Beast's timeouts need the stream's
-    // handlers serialized when the context runs on several threads.
-    conn = std::make_unique<connection>(std::move(key), std::in_place_type<tls_stream>,
-                                        boost::asio::make_strand(executor_), tls_context_);
-    auto& stream = std::get<tls_stream>(conn->stream);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), req.host.c_str())) {
-      throw boost::system::system_error(
-          boost::system::error_code(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category()));
-    }
-    const peer_verification verification(req.host);
-    if (options_.tls.verify_peer) stream.set_verify_callback(verification);
-    boost::beast::get_lowest_layer(stream).expires_after(options_.connect_timeout);
-    co_await boost::beast::get_lowest_layer(stream).async_connect(endpoints, boost::asio::use_awaitable);
-    boost::system::error_code handshake_error;
-    co_await stream.async_handshake(ssl::stream_base::client,
-                                    boost::asio::redirect_error(boost::asio::use_awaitable, handshake_error));
-    if (handshake_error) {
-      // A certificate that failed verification is final, and says which check failed.
-      if (const auto why = options_.tls.verify_peer ? verification.failure(stream.native_handle()) : std::nullopt) {
-        throw transport_error(handshake_error, req.describe(), req.describe() + " failed: " + *why, 1, false);
-      }
-      throw boost::system::system_error(handshake_error);
-    }
-  } else {
-    conn = std::make_unique<connection>(std::move(key), std::in_place_type<plain_stream>,
-                                        boost::asio::make_strand(executor_));
-    auto& stream = std::get<plain_stream>(conn->stream);
-    stream.expires_after(options_.connect_timeout);
-    co_await stream.async_connect(endpoints, boost::asio::use_awaitable);
-  }
-  ++connections_opened_;
-  co_return conn;
-}
-
-template <typename Stream>
-boost::asio::awaitable<response> client::exchange(Stream& stream, boost::beast::flat_buffer& buffer,
-                                                  const request& req, bool& keep_alive, bool& answered) {
-  namespace http = boost::beast::http;
-  using boost::asio::use_awaitable;
-  boost::beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
-  const auto verb = detail::to_verb(req.method);
-
-  if (const auto* text = std::get_if<std::string>(&req.body)) {
-    http::request<http::span_body<const char>> message{verb, req.target, 11};
-    detail::fill_request_header(message, req, options_.user_agent);
-    message.body() = {text->data(), text->size()};
-    message.prepare_payload();
-    co_await http::async_write(stream, message, use_awaitable);
-  } else if (const auto* file = std::get_if<file_body>(&req.body)) {
-    http::request<http::file_body> message{verb, req.target, 11};
-    detail::fill_request_header(message, req, options_.user_agent);
-    boost::beast::error_code error;
-    message.body().open(file->path.c_str(), boost::beast::file_mode::scan, error);
-    if (error) throw std::system_error(error, "cannot open " + file->path + " for " + req.describe());
-    message.prepare_payload();
-    co_await http::async_write(stream, message, use_awaitable);
-  } else {
-    http::request<http::empty_body> message{verb, req.target, 11};
-    detail::fill_request_header(message, req, options_.user_agent);
-    if (verb == http::verb::put || verb == http::verb::post) message.content_length(0);
-    co_await http::async_write(stream, message, use_awaitable);
-  }
-
-  http::response_parser<http::empty_body> header_parser;
-  // No limit yet: a download into a file may be larger than in-memory bodies
-  // may be; the limit is applied below, once we know where the body goes.
-  header_parser.body_limit(boost::none);
-  if (verb == http::verb::head) header_parser.skip(true);
-  co_await http::async_read_header(stream, buffer, header_parser, use_awaitable);
-  answered = true;
-
-  response answer;
-  answer.status = header_parser.get().result_int();
-  for (const auto& field : header_parser.get()) {
-    answer.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-  }
-  const bool to_file = !req.response_file.empty() && answer.ok() && verb != http::verb::head;
-  if (header_parser.is_done()) {
-    if (to_file) {
-      // An empty body still makes an (empty) file, as a download should.
-      boost::beast::error_code error;
-      boost::beast::file file;
-      file.open(req.response_file.c_str(), boost::beast::file_mode::write, error);
-      if (error) throw std::system_error(error, "cannot write " + req.response_file + " for " + req.describe());
-    }
-    keep_alive = header_parser.keep_alive();
-    co_return answer;
-  }
-  if (to_file) {
-    // A large download streams to its file; only error bodies stay in memory.
-    http::response_parser<http::file_body> parser(std::move(header_parser));
-    parser.body_limit(boost::none);
-    boost::beast::error_code error;
-    parser.get().body().open(req.response_file.c_str(), boost::beast::file_mode::write, error);
-    if (error) throw std::system_error(error, "cannot write " + req.response_file + " for " + req.describe());
-    co_await http::async_read(stream, buffer, parser, use_awaitable);
-    keep_alive = parser.keep_alive();
-  } else {
-    // Checked before the string body reserves the announced length.
-    const auto announced = header_parser.content_length();
-    if (announced && *announced > options_.max_response_body) {
-      throw boost::system::system_error(http::error::body_limit);
-    }
-    http::response_parser<http::string_body> parser(std::move(header_parser));
-    parser.body_limit(options_.max_response_body);
-    co_await http::async_read(stream, buffer, parser, use_awaitable);
-    keep_alive = parser.keep_alive();
-    answer.body = std::move(parser.get().body());
-  }
-  co_return answer;
-}
-
-inline client::connection_ptr client::take_idle(const std::string& key) {
-  std::lock_guard lock(pool_mutex_);
-  auto found = idle_.find(key);
-  if (found == idle_.end() || found->second.empty()) return nullptr;
-  connection_ptr conn = std::move(found->second.back());
-  found->second.pop_back();
-  return conn;
-}
-
-inline void client::put_idle(connection_ptr conn) {
-  std::lock_guard lock(pool_mutex_);
-  auto& idle = idle_[conn->pool_key];
-  if (idle.size() < options_.max_idle_connections_per_host) idle.push_back(std::move(conn));
-}
-
 }  // namespace s3co::http
+
+#if !defined(S3CO_SEPARATE_COMPILATION)
+#include "s3co/http/impl/client.ipp"
+#endif

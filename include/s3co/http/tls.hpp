@@ -18,12 +18,9 @@
 
 #include <boost/asio/ssl.hpp>
 
-namespace s3co::http {
+#include "s3co/http/tls_options.hpp"
 
-struct tls_options {
-  bool verify_peer = true;
-  std::string ca_file = std::string();  // PEM bundle; empty: the system trust store
-};
+namespace s3co::http {
 
 // A TLS 1.2+ client context for `options`. Throws std::system_error when the
 // CA file cannot be loaded.

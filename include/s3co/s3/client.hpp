@@ -519,3 +519,10 @@ boost::asio::awaitable<std::vector<multipart_upload_info>> client<Sender>::list_
 }
 
 }  // namespace s3co::s3
+
+#if defined(S3CO_SEPARATE_COMPILATION)
+// Separate compilation (detail/config.hpp): the client over the Beast
+// transport is compiled once, by s3co/src.hpp.
+#include "s3co/http/client.hpp"
+extern template class s3co::s3::client<s3co::http::client>;
+#endif

@@ -223,3 +223,11 @@ boost::asio::awaitable<std::optional<object_summary>> object_lister<Sender>::nex
 }
 
 }  // namespace s3co::s3
+
+#if defined(S3CO_SEPARATE_COMPILATION)
+// Separate compilation (detail/config.hpp): the listers over the Beast
+// transport are compiled once, by s3co/src.hpp.
+#include "s3co/http/client.hpp"
+extern template class s3co::s3::list_paginator<s3co::http::client>;
+extern template class s3co::s3::object_lister<s3co::http::client>;
+#endif

@@ -501,3 +501,10 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_until_gone(c
 }
 
 }  // namespace s3co::s3
+
+#if defined(S3CO_SEPARATE_COMPILATION)
+// Separate compilation (detail/config.hpp): the upload stream over the Beast
+// transport is compiled once, by s3co/src.hpp.
+#include "s3co/http/client.hpp"
+extern template class s3co::s3::multipart_upload_stream<s3co::http::client>;
+#endif
