@@ -4,7 +4,8 @@
 # resident set size) of one `g++ -c`, with the flags of a Release build
 # (-std=c++20 -O3 -DNDEBUG), for
 #   - a translation unit that includes s3co/s3co.hpp,
-#   - the README's service example (benchmarks/compile/service_example.cpp),
+#   - the README's cookbook snippets that use the S3 client, as one service
+#     (benchmarks/compile/service_example.cpp),
 #   - a translation unit that includes one component header, s3co/http/client.hpp,
 # and, once per program in separate mode, s3co/src.hpp (the s3co_compiled
 # library). Prints a Markdown table. Run it on an idle machine: CPU time
@@ -25,7 +26,7 @@ measure() {
   local source=$1
   shift
   /usr/bin/time -f '%U %S %M' -o "$work/time" \
-    "$cxx" -std=c++20 -O3 -DNDEBUG -Iinclude "$@" -c "$source" -o "$work/out.o"
+    "$cxx" -std=c++20 -O3 -DNDEBUG -Iinclude -Iexamples "$@" -c "$source" -o "$work/out.o"
   read -r user sys kb < "$work/time"
   awk -v u="$user" -v s="$sys" -v k="$kb" 'BEGIN { printf "%.1f %.0f\n", u + s, k / 1024 }'
 }
@@ -35,7 +36,7 @@ echo
 echo "| translation unit | header-only CPU s | header-only peak MB | separate CPU s | separate peak MB | separate / header-only (CPU, memory) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for row in "umbrella.cpp|includes s3co/s3co.hpp" \
-           "service|README service example" \
+           "service|README cookbook as a service" \
            "component.cpp|includes s3co/http/client.hpp"; do
   file=${row%%|*}
   label=${row#*|}

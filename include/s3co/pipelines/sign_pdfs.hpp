@@ -448,3 +448,11 @@ inline telemetry::emf_record completion_metrics(const sign_pdfs_result& result) 
 }
 
 }  // namespace s3co::pipelines
+
+#if defined(S3CO_SEPARATE_COMPILATION)
+// Separate compilation (detail/config.hpp): the run over the Beast transport
+// is compiled once, by s3co/pipelines/src.hpp (s3co::sign_pdfs_compiled).
+#include "s3co/http/client.hpp"
+extern template boost::asio::awaitable<s3co::pipelines::sign_pdfs_result> s3co::pipelines::run<s3co::http::client>(
+    s3co::s3::client<s3co::http::client>&, s3co::pipelines::sign_pdfs_config, s3co::pipelines::sign_pdfs_options);
+#endif
