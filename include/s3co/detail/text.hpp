@@ -1,9 +1,12 @@
 // Byte-level text helpers every layer uses: ASCII case, hex digits, fixed-width
-// decimal digits. Locale-free and allocation-free (but for lower_ascii's
+// decimal digits, UTF-8 sequences. Locale-free and allocation-free (but for lower_ascii's
 // result), because they sit on signing and logging hot paths. Not public API.
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -45,6 +48,47 @@ constexpr char* write_digits(char* cursor, unsigned value, int width) noexcept {
     value /= 10;
   }
   return cursor + width;
+}
+
+// For each lead byte: the sequence length (0: never a lead byte) and the
+// range its second byte must fall in. The narrowed ranges are what exclude
+// overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4);
+// C0, C1 and F5..FF are never valid (Unicode 15, table 3-7).
+struct utf8_lead {
+  std::uint8_t length;
+  std::uint8_t second_min;
+  std::uint8_t second_max;
+};
+
+constexpr std::array<utf8_lead, 256> make_utf8_leads() {
+  std::array<utf8_lead, 256> table{};
+  for (int c = 0; c < 0x80; ++c) table[c] = {1, 0, 0};
+  for (int c = 0xC2; c <= 0xDF; ++c) table[c] = {2, 0x80, 0xBF};
+  for (int c = 0xE0; c <= 0xEF; ++c) table[c] = {3, 0x80, 0xBF};
+  table[0xE0] = {3, 0xA0, 0xBF};
+  table[0xED] = {3, 0x80, 0x9F};
+  for (int c = 0xF0; c <= 0xF4; ++c) table[c] = {4, 0x80, 0xBF};
+  table[0xF0] = {4, 0x90, 0xBF};
+  table[0xF4] = {4, 0x80, 0x8F};
+  return table;
+}
+
+inline constexpr std::array<utf8_lead, 256> utf8_leads = make_utf8_leads();
+
+// The length of the valid UTF-8 sequence starting at `p` (p < end), or 0.
+inline std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) noexcept {
+  const utf8_lead lead = utf8_leads[*p];
+  const std::size_t length = lead.length;
+  if (length < 2) return length;
+  if (static_cast<std::size_t>(end - p) < length) return 0;
+  // One unsigned compare per range, unrolled by length.
+  const bool second_ok = static_cast<unsigned char>(p[1] - lead.second_min) <=
+                         static_cast<unsigned char>(lead.second_max - lead.second_min);
+  switch (length) {
+    case 2: return second_ok ? 2 : 0;
+    case 3: return second_ok && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    default: return second_ok && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
+  }
 }
 
 }  // namespace s3co::detail

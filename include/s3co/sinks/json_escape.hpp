@@ -76,56 +76,15 @@ constexpr std::array<std::uint8_t, 256> make_byte_classes() {
 
 inline constexpr std::array<std::uint8_t, 256> byte_classes = make_byte_classes();
 
-// For each lead byte: the sequence length (0: never a lead byte) and the
-// range its second byte must fall in. The narrowed ranges are what exclude
-// overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4);
-// C0, C1 and F5..FF are never valid (Unicode 15, table 3-7).
-struct utf8_lead {
-  std::uint8_t length;
-  std::uint8_t second_min;
-  std::uint8_t second_max;
-};
-
-constexpr std::array<utf8_lead, 256> make_utf8_leads() {
-  std::array<utf8_lead, 256> table{};
-  for (int c = 0; c < 0x80; ++c) table[c] = {1, 0, 0};
-  for (int c = 0xC2; c <= 0xDF; ++c) table[c] = {2, 0x80, 0xBF};
-  for (int c = 0xE0; c <= 0xEF; ++c) table[c] = {3, 0x80, 0xBF};
-  table[0xE0] = {3, 0xA0, 0xBF};
-  table[0xED] = {3, 0x80, 0x9F};
-  for (int c = 0xF0; c <= 0xF4; ++c) table[c] = {4, 0x80, 0xBF};
-  table[0xF0] = {4, 0x90, 0xBF};
-  table[0xF4] = {4, 0x80, 0x8F};
-  return table;
-}
-
-inline constexpr std::array<utf8_lead, 256> utf8_leads = make_utf8_leads();
-
 // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: E2 80 A8 and E2 80 A9.
 inline bool is_line_separator(const unsigned char* sequence) noexcept {
   return sequence[0] == 0xE2 && sequence[1] == 0x80 && (sequence[2] & 0xFE) == 0xA8;
 }
 
-// The length of the valid sequence starting at `p` (p < end), or 0.
-inline std::size_t valid_sequence_length(const unsigned char* p, const unsigned char* end) noexcept {
-  const utf8_lead lead = utf8_leads[*p];
-  const std::size_t length = lead.length;
-  if (length < 2) return length;
-  if (static_cast<std::size_t>(end - p) < length) return 0;
-  // One unsigned compare per range, unrolled by length.
-  const bool second_ok = static_cast<unsigned char>(p[1] - lead.second_min) <=
-                         static_cast<unsigned char>(lead.second_max - lead.second_min);
-  switch (length) {
-    case 2: return second_ok ? 2 : 0;
-    case 3: return second_ok && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    default: return second_ok && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
-  }
-}
-
 // The length of the maximal subpart of an invalid sequence at `p`: the bytes
 // that could still have begun a valid sequence, at least one.
 inline std::size_t invalid_sequence_length(const unsigned char* p, const unsigned char* end) noexcept {
-  const utf8_lead lead = utf8_leads[*p];
+  const s3co::detail::utf8_lead lead = s3co::detail::utf8_leads[*p];
   const auto available = static_cast<std::size_t>(end - p);
   if (lead.length < 2 || available < 2 || p[1] < lead.second_min || p[1] > lead.second_max) return 1;
   std::size_t i = 2;
@@ -190,7 +149,7 @@ bool append_escaped(std::string& out, std::string_view text) {
     } else if (kind == non_ascii) {
       // Non-ASCII text tends to come in words: stay here while it lasts.
       do {
-        if (const std::size_t length = valid_sequence_length(p, end)) {
+        if (const std::size_t length = s3co::detail::utf8_sequence_length(p, end)) {
           if (length == 3 && is_line_separator(p)) {
             flush_run(p);
             out.append(p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
@@ -249,7 +208,7 @@ inline std::size_t find_invalid_utf8(std::string_view text) noexcept {
   while (p != end) {
     while (end - p >= 8 && (detail::load_word(p) & 0x8080808080808080ULL) == 0) p += 8;
     if (p == end) break;
-    const std::size_t length = detail::valid_sequence_length(p, end);
+    const std::size_t length = s3co::detail::utf8_sequence_length(p, end);
     if (length == 0) return static_cast<std::size_t>(p - begin);
     p += length;
   }
