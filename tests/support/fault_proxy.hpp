@@ -23,6 +23,8 @@
 //   stall             never forward, never answer: the client must time out
 //   drop_connection   never forward; close the connection at once, as a
 //                     server that has gone down
+//   strip_date        forward, and send back the answer without its Date
+//                     header, as a server that never says its time
 //
 // Counters are per kind and count every request the proxy received, faulty
 // or not. The script runs on the proxy thread: it may only use what is safe
@@ -81,7 +83,16 @@ struct proxied_request {
   std::size_t number_of_kind = 0;  // 1-based, within its kind
 };
 
-enum class proxy_fault { none, slow_down, internal_error, reset_mid_body, truncate_body, stall, drop_connection };
+enum class proxy_fault {
+  none,
+  slow_down,
+  internal_error,
+  reset_mid_body,
+  truncate_body,
+  stall,
+  drop_connection,
+  strip_date,
+};
 
 using fault_script = std::function<proxy_fault(const proxied_request&)>;
 
@@ -397,6 +408,7 @@ inline boost::asio::awaitable<void> fault_proxy::serve(tcp::socket socket) {
       raw.close(ignored);
       co_return;
     }
+    if (fault == proxy_fault::strip_date) answer->erase(beast_http::field::date);
     const bool keep_alive = answer->keep_alive();
     co_await beast_http::async_write(down, *answer, use_awaitable);
     if (!keep_alive) {

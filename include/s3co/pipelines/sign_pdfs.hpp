@@ -27,7 +27,10 @@
 //   that may have been stored (s3/multipart_upload.hpp).
 // - Presigned URLs are signed on the server's clock as the client learned it
 //   from the listing's answers, so a skewed local clock still yields live
-//   URLs.
+//   URLs. A server that never says its time (no Date header) leaves up to
+//   15 minutes of skew unseen: with an expiry that short the run fails
+//   (aws::config_error on expiry_seconds) rather than return URLs that may
+//   be dead.
 // - config.deadline bounds the whole run: when it passes, the run stops as
 //   on a failure (the clean-up above, bounded by the abort timeout) and
 //   throws deadline_exceeded.
@@ -56,7 +59,6 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -240,6 +242,87 @@ boost::asio::awaitable<void> write_batch(Writer& writer, const signed_batch& bat
   }
 }
 
+// A server that never says its time (no Date header) leaves a skew of up to
+// s3::max_accepted_skew unseen, which would kill URLs that live no longer:
+// rather than return them, fail.
+template <s3::RequestSender Sender>
+void require_known_clock_or_long_expiry(const s3::client<Sender>& s3, std::chrono::seconds expiry) {
+  const auto allowance = std::chrono::duration_cast<std::chrono::seconds>(s3::max_accepted_skew);
+  if (s3.server_time_known() || expiry > allowance) return;
+  throw aws::config_error("expiry_seconds",
+                          std::to_string(expiry.count()) + " is too short for a server that sends no Date header: " +
+                              "the local clock may be up to " + std::to_string(allowance.count()) +
+                              " s off its clock unnoticed, and URLs could expire on arrival; give more than " +
+                              std::to_string(allowance.count()));
+}
+
+// The run's three stages; run() owns everything they refer to.
+
+// Pages through the listing and sends each page's matching keys as a
+// numbered batch; a failure closes `keys` with it, so every consumer stops.
+template <s3::RequestSender Sender>
+boost::asio::awaitable<void> list_matching_keys(s3::client<Sender>& s3, const sign_pdfs_config& config,
+                                                flow::channel<key_batch>& keys, sign_pdfs_result& result,
+                                                sign_pdfs_progress* progress) {
+  try {
+    s3::list_paginator pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size});
+    std::uint64_t sequence = 0;
+    while (auto page = co_await pages.next()) {
+      count_page(result, *page, progress);
+      if (result.pages == 1) require_known_clock_or_long_expiry(s3, config.expiry);
+      key_batch batch{sequence, {}};
+      for (auto& object : page->objects) {
+        if (s3co::detail::ends_with_ignoring_ascii_case(object.key, config.suffix)) {
+          batch.keys.push_back(std::move(object.key));
+        }
+      }
+      if (batch.keys.empty()) continue;
+      ++sequence;
+      co_await keys.send(std::move(batch));
+    }
+    keys.close();
+  } catch (...) {
+    keys.close(std::current_exception());
+    throw;
+  }
+}
+
+// One presigning consumer, with a presigner of its own (made on the run's
+// executor: the consumer may run elsewhere); the last one to finish closes
+// `signed_batches`.
+template <s3::RequestSender Sender>
+boost::asio::awaitable<void> presign_keys(const s3::client<Sender>& s3, aws::presigner signer,
+                                          const sign_pdfs_config& config, flow::channel<key_batch>& keys,
+                                          flow::channel<signed_batch>& signed_batches,
+                                          std::atomic<int>& live_consumers, sign_pdfs_progress* progress) {
+  try {
+    while (auto batch = co_await keys.receive()) {
+      // The server's clock, learned from the listing's answers.
+      signer.set_clock_offset(s3.clock_offset());
+      co_await signed_batches.send(presign_batch(signer, config, std::move(*batch), progress));
+    }
+  } catch (...) {
+    signed_batches.close(std::current_exception());
+    throw;
+  }
+  if (--live_consumers == 0) signed_batches.close();
+}
+
+// Writes the batches, which arrive in any order from the consumers, in
+// listing order.
+template <typename Writer>
+boost::asio::awaitable<void> write_in_listing_order(flow::channel<signed_batch>& signed_batches, Writer& writer,
+                                                    sign_pdfs_result& result, sign_pdfs_progress* progress) {
+  batch_reorderer in_listing_order;
+  while (auto batch = co_await signed_batches.receive()) {
+    for (auto ready = in_listing_order.push(std::move(*batch)); ready; ready = in_listing_order.pop()) {
+      co_await write_batch(writer, *ready, result);
+      if (progress) progress->bytes_written = writer.bytes();
+    }
+  }
+  co_await writer.flush();
+}
+
 // Aborts the upload after the run's `failure`; an upload that could not be
 // aborted is named along with that failure.
 template <typename Upload>
@@ -253,24 +336,17 @@ boost::asio::awaitable<void> abort_after(Upload& upload, std::exception_ptr fail
   }
 }
 
-// `op`, ended by deadline_exceeded once `deadline` (when there is one) passes.
+// `op`, ended by deadline_exceeded once `deadline` (when there is one) has
+// passed since `started`.
 template <typename T>
-boost::asio::awaitable<T> before_deadline(boost::asio::awaitable<T> op,
-                                          std::optional<std::chrono::steady_clock::time_point> deadline,
-                                          std::chrono::seconds limit) {
+boost::asio::awaitable<T> before_deadline(boost::asio::awaitable<T> op, std::chrono::steady_clock::time_point started,
+                                          std::optional<std::chrono::seconds> deadline) {
+  if (!deadline) co_return co_await std::move(op);
+  const auto time_left = started + *deadline - std::chrono::steady_clock::now();
   try {
-    if constexpr (std::is_void_v<T>) {
-      if (deadline) {
-        co_await flow::with_timeout(std::move(op), *deadline - std::chrono::steady_clock::now());
-      } else {
-        co_await std::move(op);
-      }
-    } else {
-      if (deadline) co_return co_await flow::with_timeout(std::move(op), *deadline - std::chrono::steady_clock::now());
-      co_return co_await std::move(op);
-    }
+    co_return co_await flow::with_timeout(std::move(op), time_left);
   } catch (const flow::timeout_error&) {
-    throw deadline_exceeded(limit);
+    throw deadline_exceeded(*deadline);
   }
 }
 
@@ -319,13 +395,9 @@ inline std::string to_json(const sign_pdfs_result& result) {
 template <s3::RequestSender Sender>
 boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_config config,
                                              sign_pdfs_options options) {
-  using boost::asio::awaitable;
   validate(config);
   const auto started = std::chrono::steady_clock::now();
   const auto executor = co_await boost::asio::this_coro::executor;
-  std::optional<std::chrono::steady_clock::time_point> deadline;
-  if (config.deadline) deadline = started + *config.deadline;
-  const std::chrono::seconds deadline_limit = config.deadline.value_or(std::chrono::seconds(0));
 
   sign_pdfs_result result;
   result.manifest_key = config.manifest_prefix + (options.manifest_id ? options.manifest_id() : random_uuid()) + ".jsonl";
@@ -342,61 +414,17 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   flow::channel<detail::signed_batch> signed_batches(static_cast<std::size_t>(config.concurrency) + 1);
   std::atomic<int> live_consumers{config.concurrency};
 
-  auto list_keys = [&]() -> awaitable<void> {
-    try {
-      s3::list_paginator pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size});
-      std::uint64_t sequence = 0;
-      while (auto page = co_await pages.next()) {
-        detail::count_page(result, *page, options.progress);
-        detail::key_batch batch{sequence, {}};
-        for (auto& object : page->objects) {
-          if (has_suffix_ignoring_case(object.key, config.suffix)) batch.keys.push_back(std::move(object.key));
-        }
-        if (batch.keys.empty()) continue;
-        ++sequence;
-        co_await keys.send(std::move(batch));
-      }
-      keys.close();
-    } catch (...) {
-      keys.close(std::current_exception());  // every consumer stops
-      throw;
-    }
-  };
-
-  auto presign_batches = [&](aws::presigner signer) -> awaitable<void> {
-    try {
-      while (auto batch = co_await keys.receive()) {
-        // The server's clock, learned from the listing's answers.
-        signer.set_clock_offset(s3.clock_offset());
-        co_await signed_batches.send(detail::presign_batch(signer, config, std::move(*batch), options.progress));
-      }
-    } catch (...) {
-      signed_batches.close(std::current_exception());
-      throw;
-    }
-    if (--live_consumers == 0) signed_batches.close();
-  };
-
-  auto write_manifest = [&]() -> awaitable<void> {
-    detail::batch_reorderer in_listing_order;  // batches arrive in any order from the consumers
-    while (auto batch = co_await signed_batches.receive()) {
-      for (auto ready = in_listing_order.push(std::move(*batch)); ready; ready = in_listing_order.pop()) {
-        co_await detail::write_batch(writer, *ready, result);
-        if (options.progress) options.progress->bytes_written = writer.bytes();
-      }
-    }
-    co_await writer.flush();
-  };
-
   std::exception_ptr failure;
   try {
     flow::task_group stages(executor);
-    stages.spawn(list_keys());
+    stages.spawn(detail::list_matching_keys(s3, config, keys, result, options.progress));
     for (int i = 0; i < config.concurrency; ++i) {
-      stages.spawn(options.presign_executor.value_or(executor), presign_batches(s3.presigner()));
+      stages.spawn(options.presign_executor.value_or(executor),
+                   detail::presign_keys(s3, s3.presigner(), config, keys, signed_batches, live_consumers,
+                                        options.progress));
     }
-    stages.spawn(write_manifest());
-    co_await detail::before_deadline(stages.wait(), deadline, deadline_limit);
+    stages.spawn(detail::write_in_listing_order(signed_batches, writer, result, options.progress));
+    co_await detail::before_deadline(stages.wait(), started, config.deadline);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -409,7 +437,7 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   // stream aborts the upload and deletes a manifest that may have been
   // stored (multipart_upload.hpp).
   const s3::upload_summary uploaded =
-      co_await detail::before_deadline(manifest.complete(), deadline, deadline_limit);
+      co_await detail::before_deadline(manifest.complete(), started, config.deadline);
   result.manifest_bytes = uploaded.bytes;
   result.manifest_multipart = uploaded.multipart;
   result.manifest_url = s3.presigner().presign(

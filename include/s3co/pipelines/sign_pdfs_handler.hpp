@@ -2,6 +2,8 @@
 //
 //   {"statusCode":200,"body":"{\"count\":…}"}   a completed run
 //   {"statusCode":400,"body":"{\"error\":…,\"field\":…}"}   bad input, found before any S3 call
+//                                                       (or by the run: an expiry too short for a
+//                                                       server that never says its time)
 //   {"statusCode":500,"body":"{\"error\":…}"}   a failed run (nothing left behind in S3)
 //
 // A failed run whose manifest upload could not be aborted says so: its body
@@ -145,12 +147,16 @@ inline boost::asio::awaitable<void> watch_signals(boost::asio::signal_set& signa
 inline handler_response report_failure(std::exception_ptr failure, int cancelled_by, telemetry::structured_log& log,
                                        std::string_view request_id) {
   std::string message;
+  std::string field;  // an input found wanting only by the run, e.g. an expiry too short for the server
   std::optional<s3::upload_left_behind> left;
   try {
     std::rethrow_exception(failure);
   } catch (const s3::upload_left_behind& error) {
     message = error.what();
     left = error;
+  } catch (const aws::config_error& error) {
+    message = error.what();
+    field = error.field();
   } catch (const std::exception& error) {
     message = error.what();
   } catch (...) {
@@ -163,13 +169,15 @@ inline handler_response report_failure(std::exception_ptr failure, int cancelled
   std::vector<telemetry::log_field> fields = {{"error", std::string_view(message)}};
   const std::string signal = cancelled_by != 0 ? signal_name(cancelled_by) : std::string();
   if (cancelled_by != 0) fields.push_back({"signal", signal});
+  if (!field.empty()) fields.push_back({"field", field});
   if (left) {
     fields.push_back({"upload_bucket", left->bucket()});
     fields.push_back({"upload_key", left->key()});
     fields.push_back({"upload_id", left->upload_id()});
   }
   log.write(telemetry::log_level::error, "failed", request_id, fields);
-  return {500, error_body(message, {}, left ? &*left : nullptr), cancelled_by};
+  const int status = !field.empty() && cancelled_by == 0 ? 400 : 500;
+  return {status, error_body(message, field, left ? &*left : nullptr), cancelled_by};
 }
 
 }  // namespace detail

@@ -125,6 +125,10 @@ struct client_settings {
   std::string credentials_source = "explicit";  // for logs: where the credentials came from
 };
 
+// S3 answers RequestTimeTooSkewed to a request signed further than this
+// from its clock, and accepts anything closer.
+inline constexpr std::chrono::minutes max_accepted_skew{15};
+
 template <RequestSender Sender = http::client>
 class client {
  public:
@@ -147,6 +151,8 @@ class client {
   // by what the server's Date header said (0 until an answer showed a skew).
   std::chrono::milliseconds clock_offset() const noexcept { return clock_offset_.load(); }
   aws::utc_time_point now() const noexcept { return std::chrono::system_clock::now() + clock_offset(); }
+  // False while no answer has said the server's time: a request S3 accepted
+  // then only shows the clocks are within max_accepted_skew.
   bool server_time_known() const noexcept { return server_time_known_.load(); }
 
   // A presigner for this client's credentials, region and endpoint, on the

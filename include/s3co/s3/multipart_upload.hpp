@@ -485,11 +485,8 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_until_gone(c
     try {
       co_await s3.abort_multipart_upload(bucket, key, upload_id);
       co_return;
-    } catch (const s3_error& error) {
+    } catch (const s3co::error& error) {  // an S3 answer or a transport failure
       if (error.code() == "NoSuchUpload") co_return;  // already gone is what we wanted
-      if (!error.retryable()) throw;
-      *last_error = error.what();
-    } catch (const http::transport_error& error) {
       if (!error.retryable()) throw;
       *last_error = error.what();
     }
