@@ -85,6 +85,12 @@ class list_paginator {
 
   int pages() const noexcept { return pages_; }
   bool done() const noexcept { return done_; }
+  // The max-keys of the pages still to come (1..1000): a caller that needs
+  // only a few more keys need not be sent a whole page.
+  void set_max_keys(int max_keys) {
+    request_.max_keys = max_keys;
+    validate(request_);
+  }
 
  private:
   client<Sender>& s3_;

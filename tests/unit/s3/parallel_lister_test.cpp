@@ -1,0 +1,315 @@
+#include "s3co/s3/parallel_lister.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "s3co/flow/timeout.hpp"
+#include "support/fake_list_server.hpp"
+#include "support/run_async.hpp"
+
+using namespace s3co;
+using s3co::s3::detail::key_density;
+using s3co::testing::fake_list_server;
+using s3co::testing::run_async;
+
+namespace {
+
+std::string numbered(const char* format, int i) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, i);
+  return text;
+}
+
+std::vector<std::string> numbered_keys(const char* format, int count) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < count; ++i) keys.push_back(numbered(format, i));
+  return keys;
+}
+
+std::vector<std::string_view> views(const std::vector<std::string>& keys) {
+  return {keys.begin(), keys.end()};
+}
+
+// What one ListObjectsV2 chain would list: the keys with the prefix after start_after, in order.
+std::vector<std::string> expected_listing(const std::set<std::string>& keys, const std::string& prefix,
+                                          const std::string& start_after = {}) {
+  std::vector<std::string> out;
+  for (const auto& key : keys) {
+    if (key.compare(0, prefix.size(), prefix) == 0 && key > start_after) out.push_back(key);
+  }
+  return out;
+}
+
+struct listing {
+  std::vector<std::string> keys;
+  s3::parallel_list_stats stats;
+};
+
+boost::asio::awaitable<listing> list_all(s3::client<fake_list_server>& s3, s3::list_request request,
+                                         s3::parallel_list_options options) {
+  s3::parallel_lister lister(s3, std::move(request), options);
+  listing out;
+  while (auto page = co_await lister.next()) {
+    CHECK_FALSE(page->objects.empty());
+    for (auto& object : page->objects) out.keys.push_back(std::move(object.key));
+  }
+  out.stats = lister.stats();
+  co_return out;
+}
+
+struct fixture {
+  explicit fixture(std::set<std::string> keys, std::chrono::microseconds max_delay = std::chrono::microseconds(300))
+      : all(keys), server(std::move(keys), max_delay) {}
+  std::set<std::string> all;
+  fake_list_server server;
+  s3::client<fake_list_server> s3{server, {"AKID", "secret", ""}, "us-east-1",
+                                  aws::parse_endpoint_url("http://127.0.0.1:7480")};
+  boost::asio::io_context context;
+};
+
+// Random keys over an alphabet that straddles '/' and UTF-8, under a few
+// shared stems (so that some are prefixes of others).
+std::set<std::string> random_keys(std::mt19937_64& random, std::size_t count) {
+  static const std::vector<std::string> pieces = {"a", "b", "z", "0", "9", "/", "!", "-", ".", "~", "é", "漢",
+                                                  "\xF0\x9F\x93\x84", "data/", "x", "X", "_"};
+  std::set<std::string> keys;
+  std::uniform_int_distribution<std::size_t> piece(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> length(1, 8);
+  while (keys.size() < count) {
+    std::string key = random() % 3 == 0 ? "p/" : "p/s/";
+    for (int i = length(random); i > 0; --i) key += pieces[piece(random)];
+    keys.insert(key);
+    if (random() % 5 == 0) keys.insert(key.substr(0, key.size() - 1 > 2 ? key.size() - 1 : key.size()));
+  }
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("key_density: numbered keys move on by whole pages, the carry included", "[parallel_list]") {
+  const auto page = numbered_keys("file-%06d.pdf", 1000);
+  const auto density = key_density::from_page(views(page), "");
+  REQUIRE(density.has_value());
+  const auto ahead = density->ahead("file-000999.pdf", 3);
+  REQUIRE(ahead.has_value());
+  INFO(*ahead);
+  CHECK(*ahead > "file-003990");
+  CHECK(*ahead < "file-004010");
+}
+
+TEST_CASE("key_density: hex names, deep common prefixes and single keys still guess forwards", "[parallel_list]") {
+  std::mt19937_64 random(7);
+  std::vector<std::string> hex;
+  for (int i = 0; i < 1000; ++i) hex.push_back(numbered("logs/2026/12/03/%08x", static_cast<int>(random() % 0x01000000)));
+  std::sort(hex.begin(), hex.end());
+  const auto density = key_density::from_page(views(hex), "logs/2026/12/03/");
+  REQUIRE(density.has_value());
+  const auto ahead = density->ahead(hex.back(), 3);
+  REQUIRE(ahead.has_value());
+  CHECK(*ahead > hex.back());
+  CHECK(ahead->rfind("logs/2026/12/03/", 0) == 0);
+
+  const std::vector<std::string> one = {"p/m"};
+  const auto single = key_density::from_page(views(one), "p/");
+  REQUIRE(single.has_value());
+  const auto after_one = single->ahead("p/m", 1);
+  REQUIRE(after_one.has_value());
+  CHECK(*after_one > "p/m");
+}
+
+TEST_CASE("key_density: any guess is after the position, printable UTF-8", "[parallel_list]") {
+  std::mt19937_64 random(11);
+  for (int round = 0; round < 300; ++round) {
+    const auto set = random_keys(random, 1 + random() % 60);
+    std::vector<std::string> keys(set.begin(), set.end());
+    const auto density = key_density::from_page(views(keys), "p/");
+    if (!density) continue;
+    for (const double pages : {0.5, 1.0, 3.0, 1000.0}) {
+      const auto ahead = density->ahead(keys.back(), pages);
+      if (!ahead) continue;
+      INFO(*ahead);
+      CHECK(*ahead > keys.back());
+      for (const char c : *ahead) CHECK(static_cast<unsigned char>(c) >= 0x20);
+    }
+  }
+}
+
+TEST_CASE("parallel listing equals one chain's listing, for every chain count and page size", "[parallel_list]") {
+  std::set<std::string> keys;
+  for (const auto& key : numbered_keys("in/uniform-%05d.pdf", 3000)) keys.insert(key);
+  for (const auto& key : numbered_keys("in/hot/%05d", 4000)) keys.insert(key);  // most keys under one sub-prefix
+  for (const auto& key : numbered_keys("in/a/b/c/d/e/%03d", 150)) keys.insert(key);
+  for (const char* key : {"in/", "in/!", "in/-", "in/.", "in//", "in/0", "in/~", "in/é", "in/\x7f", "in/漢",
+                          "in/\xF0\x9F\x93\x84", "in/a", "in/a/", "in/ab", "out/x", "im", "io"}) {
+    keys.insert(key);
+  }
+  const auto expected = expected_listing(keys, "in/");
+  for (const int chains : {1, 2, 4, 16}) {
+    for (const int page_size : {1, 7, 100, 1000}) {
+      if (page_size == 1 && chains > 4) continue;  // 7,000 requests each: the point is made at 1..4
+      fixture f(keys, std::chrono::microseconds(200));
+      INFO("chains " << chains << ", page size " << page_size);
+      const auto got = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "in/", .max_keys = page_size},
+                                                    {.chains = chains}));
+      CHECK(got.keys == expected);
+      CHECK(f.server.max_in_flight() <= chains);
+      if (chains == 1) CHECK(got.stats.chains_started == 1);
+      if (chains >= 4 && page_size <= 100) CHECK(f.server.max_in_flight() > 1);
+    }
+  }
+}
+
+TEST_CASE("random key sets, chain counts and page sizes all list exactly", "[parallel_list]") {
+  std::mt19937_64 random(2026);
+  for (int round = 0; round < 40; ++round) {
+    const auto keys = random_keys(random, 1 + random() % 2500);
+    const int chains = 1 + static_cast<int>(random() % 16);
+    const int page_size = 1 + static_cast<int>(random() % 300);
+    const int pages_per_chain = 1 + static_cast<int>(random() % 3);
+    const std::string prefix = random() % 2 ? "p/" : "p/s/";
+    const std::string start_after = random() % 4 == 0 ? *std::next(keys.begin(), static_cast<long>(random() % keys.size())) : "";
+    fixture f(keys, std::chrono::microseconds(100));
+    INFO("round " << round << ": " << keys.size() << " keys, chains " << chains << ", page size " << page_size
+                  << ", prefix " << prefix << ", start after '" << start_after << "'");
+    const auto got = run_async(
+        f.context, list_all(f.s3, {.bucket = "b", .prefix = prefix, .start_after = start_after, .max_keys = page_size},
+                            {.chains = chains, .pages_per_chain = pages_per_chain}));
+    CHECK(got.keys == expected_listing(keys, prefix, start_after));
+  }
+}
+
+TEST_CASE("a listing smaller than a page costs one request; an empty one too", "[parallel_list]") {
+  fixture f({"in/a.pdf", "in/b.pdf", "other"});
+  const auto small = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "in/"}, {.chains = 16}));
+  CHECK(small.keys == std::vector<std::string>{"in/a.pdf", "in/b.pdf"});
+  CHECK(f.server.requests() == 1);
+  const auto none = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "nothing/"}, {.chains = 16}));
+  CHECK(none.keys.empty());
+  CHECK(f.server.requests() == 2);
+}
+
+TEST_CASE("a failed request fails the listing with its error, and stops every chain", "[parallel_list]") {
+  std::set<std::string> keys;
+  for (const auto& key : numbered_keys("k/%06d", 20000)) keys.insert(key);
+  for (const std::size_t failing : {1, 2, 5, 12}) {
+    fixture f(keys);
+    f.server.fail_request = [failing](std::size_t number) { return number == failing; };
+    INFO("request " << failing << " fails");
+    auto work = [&]() -> boost::asio::awaitable<std::string> {
+      s3::parallel_lister lister(f.s3, {.bucket = "b", .prefix = "k/", .max_keys = 100}, {.chains = 8});
+      std::string error;
+      try {
+        while (co_await lister.next()) {
+        }
+      } catch (const s3::s3_error& e) {
+        error = e.what();
+      }
+      // Failed for good: the next call says so again.
+      try {
+        co_await lister.next();
+        error += " / but a later next() returned";
+      } catch (const s3::s3_error&) {
+      }
+      co_return error;
+    };
+    const std::string error = run_async(f.context, work());
+    CHECK_THAT(error, Catch::Contains("InternalError"));
+    CHECK(f.server.in_flight() == 0);
+  }
+}
+
+TEST_CASE("a cancelled next() stops every chain", "[parallel_list]") {
+  std::set<std::string> keys;
+  for (const auto& key : numbered_keys("k/%06d", 20000)) keys.insert(key);
+  fixture f(keys);
+  f.server.stall_request = [](std::size_t number) { return number >= 4; };
+  auto work = [&]() -> boost::asio::awaitable<bool> {
+    s3::parallel_lister lister(f.s3, {.bucket = "b", .prefix = "k/", .max_keys = 100}, {.chains = 8});
+    try {
+      for (;;) {
+        if (!co_await flow::with_timeout(lister.next(), std::chrono::milliseconds(300))) co_return false;
+      }
+    } catch (const flow::timeout_error&) {
+    }
+    co_await lister.stop();
+    co_return true;
+  };
+  CHECK(run_async(f.context, work()));
+  CHECK(f.server.in_flight() == 0);
+}
+
+TEST_CASE("chains ahead of a slow consumer wait: memory stays bounded", "[parallel_list]") {
+  std::set<std::string> keys;
+  for (const auto& key : numbered_keys("k/%06d", 50000)) keys.insert(key);
+  fixture f(keys, std::chrono::microseconds(0));
+  const int chains = 8;
+  const int pages_per_chain = 2;
+  const std::size_t page_size = 100;
+  auto work = [&]() -> boost::asio::awaitable<std::size_t> {
+    s3::parallel_lister lister(f.s3, {.bucket = "b", .prefix = "k/", .max_keys = static_cast<int>(page_size)},
+                               {.chains = chains, .pages_per_chain = pages_per_chain});
+    std::size_t consumed = 0;
+    std::size_t worst_buffered = 0;
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+    for (int pages = 1; auto page = co_await lister.next(); ++pages) {
+      consumed += page->objects.size();
+      if (pages % 40 == 0) {
+        pause.expires_after(std::chrono::milliseconds(20));  // all the chains can do, they do now
+        co_await pause.async_wait(boost::asio::use_awaitable);
+        CHECK(f.server.in_flight() == 0);  // they wait, rather than list on
+        worst_buffered = std::max(worst_buffered, f.server.keys_answered() - consumed - lister.stats().keys_dropped);
+      }
+    }
+    CHECK(worst_buffered > 0);
+    CHECK(worst_buffered <= 2 * chains * (pages_per_chain + 1) * page_size);
+    co_return consumed;
+  };
+  CHECK(run_async(f.context, work()) == 50000);
+}
+
+TEST_CASE("a lister on a multi-threaded io_context lists exactly", "[parallel_list]") {
+  std::set<std::string> keys;
+  for (const auto& key : numbered_keys("k/%06d", 20000)) keys.insert(key);
+  fake_list_server server(keys, std::chrono::microseconds(200));
+  s3::client<fake_list_server> s3(server, {"AKID", "secret", ""}, "us-east-1",
+                                  aws::parse_endpoint_url("http://127.0.0.1:7480"));
+  boost::asio::thread_pool pool(4);
+  std::promise<std::vector<std::string>> result;
+  boost::asio::co_spawn(
+      pool,
+      [&]() -> boost::asio::awaitable<std::vector<std::string>> {
+        // (A named request: g++ 12 destroys a braced temporary inside co_await twice.)
+        s3::list_request request{.bucket = "b", .prefix = "k/", .max_keys = 50};
+        co_return (co_await list_all(s3, std::move(request), {.chains = 16})).keys;
+      },
+      [&](std::exception_ptr error, std::vector<std::string> keys_listed) {
+        if (error) result.set_exception(error);
+        else result.set_value(std::move(keys_listed));
+      });
+  auto listed = result.get_future();
+  REQUIRE(listed.wait_for(std::chrono::seconds(120)) == std::future_status::ready);
+  CHECK(listed.get() == expected_listing(keys, "k/"));
+  pool.join();
+}
+
+TEST_CASE("options and requests the lister cannot serve are refused by name", "[parallel_list]") {
+  fixture f({});
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b"}, {.chains = 0}), Catch::StartsWith("chains:"));
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b"}, {.chains = 65}), Catch::StartsWith("chains:"));
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b"}, {.pages_per_chain = 0}),
+                    Catch::StartsWith("pages_per_chain:"));
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b", .delimiter = "/"}), Catch::StartsWith("delimiter:"));
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = ""}), Catch::StartsWith("bucket:"));
+}
