@@ -6,12 +6,18 @@
 // {"port":P} on stdout once listening):
 //
 // - ListObjectsV2 (GET /<bucket>?list-type=2&...): N synthetic keys under P,
-//   about 90 % of them .pdf, in key order. The <Contents> of pages of M keys
-//   (default 1,000) are built in memory at start; a request for another
-//   max-keys or a token off a page boundary is built on the fly.
-//   continuation-token and max-keys are honoured (the token is the decimal
-//   index of the next key), encoding-type=url is echoed (the keys need no
-//   escaping); a prefix that does not cover P lists nothing.
+//   P YYYY/MM/invoice-NNNNNNNN.pdf (7 years x 12 months, numbers spread over
+//   every month, about 90 % .pdf), served in bytewise key order as S3 does.
+//   prefix, start-after (keys after it), continuation-token (wins over
+//   start-after; the decimal index of the next key in the sorted listing),
+//   delimiter (keys with the delimiter after the prefix roll up into
+//   <CommonPrefixes>, each counted once against max-keys) and max-keys
+//   (at most M, --page-size, default 1,000, which is also the default) are
+//   honoured. With encoding-type=url the echoed
+//   Prefix, StartAfter and Delimiter are percent-encoded (the keys need no
+//   escaping); without it, StartAfter is not echoed (a cut point may hold
+//   bytes XML cannot carry). A page is built from the sorted keys, held in
+//   one buffer, on each request: no per-key allocation.
 // - PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
 //   AbortMultipartUpload: bodies are read in 64 KiB chunks, counted and
 //   discarded (after a 100 Continue when the client expects one).
@@ -22,6 +28,7 @@
 // its connections alive, so there are few.
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -72,67 +79,170 @@ std::string make_key(const std::string& prefix, std::uint64_t i) {
   return prefix + name;
 }
 
-void append_contents(std::string& out, const std::string& key, std::uint64_t i) {
-  out.append("<Contents><Key>").append(key).append(
-      "</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
-      "<ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag><Size>");
-  out.append(std::to_string(1024 + i % 4096)).append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
+void append_contents(std::string& out, std::string_view key, std::uint64_t size) {
+  char digits[24];
+  const auto [digits_end, _] = std::to_chars(digits, digits + sizeof digits, size);
+  out.append("<Contents><Key>")
+      .append(key)
+      .append(
+          "</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+          "<ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag><Size>")
+      .append(digits, digits_end)
+      .append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
 }
 
-class listing {
- public:
-  explicit listing(const options& opts) : opts_(opts) {
-    for (std::uint64_t begin = 0; begin < opts_.keys; begin += opts_.page_size) {
-      pages_.push_back(contents(begin, std::min(opts_.keys, begin + opts_.page_size)));
+// For the echoed request fields: every byte but A-Z a-z 0-9 - . _ ~ / escaped.
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[byte >> 4]);
+      out.push_back(hex[byte & 15]);
     }
   }
+  return out;
+}
 
-  std::string page(std::string_view bucket, std::string_view prefix, std::uint64_t start, std::uint64_t max_keys,
-                   std::string_view token, bool url_encoded) const {
-    const bool covered = opts_.prefix.starts_with(prefix);
-    const std::uint64_t total = covered ? opts_.keys : 0;
-    start = std::min(start, total);
-    const std::uint64_t end = std::min(total, start + max_keys);
+struct list_query {
+  std::string_view bucket;
+  std::string_view prefix;
+  std::string_view start_after;
+  std::string_view delimiter;
+  std::string_view token;  // empty: none
+  std::uint64_t max_keys = 1000;
+  bool url_encoded = false;
+};
+
+// The N keys, sorted bytewise, in one buffer; sizes by original index.
+class listing {
+ public:
+  explicit listing(const options& opts) : page_cap_(opts.page_size) {
+    std::vector<std::pair<std::string, std::uint64_t>> keys;
+    keys.reserve(opts.keys);
+    for (std::uint64_t i = 0; i < opts.keys; ++i) keys.emplace_back(make_key(opts.prefix, i), 1024 + i % 4096);
+    std::sort(keys.begin(), keys.end());
+    offsets_.reserve(keys.size() + 1);
+    sizes_.reserve(keys.size());
+    for (const auto& [key, size] : keys) {
+      offsets_.push_back(text_.size());
+      text_.append(key);
+      sizes_.push_back(size);
+    }
+    offsets_.push_back(text_.size());
+  }
+
+  std::uint64_t size() const noexcept { return sizes_.size(); }
+  std::uint64_t page_cap() const noexcept { return page_cap_; }
+
+  std::string page(const list_query& q) const {
+    // The prefix's keys are [first, last); the page starts at the token, else after start-after.
+    const std::uint64_t first = lower_bound(q.prefix);
+    const std::uint64_t last = first + count_if_prefixed(first, q.prefix);
+    std::uint64_t index = q.token.empty() ? upper_bound(q.start_after) : to_number(q.token);
+    index = std::clamp(index, first, last);
+
+    std::string contents;
+    std::string prefixes;
+    std::uint64_t count = 0;
+    contents.reserve(std::min<std::uint64_t>(q.max_keys, last - index) * 240);
+    while (index < last && count < q.max_keys) {
+      const std::string_view k = key(index);
+      const std::size_t mark =
+          q.delimiter.empty() ? std::string_view::npos : k.find(q.delimiter, q.prefix.size());
+      if (mark == std::string_view::npos) {
+        append_contents(contents, k, sizes_[index]);
+        ++index;
+      } else {
+        const std::string_view common = k.substr(0, mark + q.delimiter.size());
+        prefixes.append("<CommonPrefixes><Prefix>").append(common).append("</Prefix></CommonPrefixes>");
+        index += count_if_prefixed(index, common);
+      }
+      ++count;
+    }
+
     std::string body;
-    body.reserve((end - start) * 240 + 512);
+    body.reserve(contents.size() + prefixes.size() + 1024);
+    const auto echo = [&](std::string_view name, std::string_view value) {
+      if (value.empty()) return;
+      body.append("<").append(name).append(">");
+      if (q.url_encoded) {
+        body.append(percent_encode(value));
+      } else {
+        body.append(value);
+      }
+      body.append("</").append(name).append(">");
+    };
     body.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>")
-        .append(bucket)
+        .append(q.bucket)
         .append("</Name><Prefix>")
-        .append(prefix)
-        .append("</Prefix><MaxKeys>")
-        .append(std::to_string(max_keys))
+        .append(q.url_encoded ? percent_encode(q.prefix) : std::string(q.prefix))
+        .append("</Prefix>");
+    if (q.url_encoded) echo("StartAfter", q.start_after);
+    echo("Delimiter", q.delimiter);
+    body.append("<MaxKeys>")
+        .append(std::to_string(q.max_keys))
         .append("</MaxKeys><KeyCount>")
-        .append(std::to_string(end - start))
+        .append(std::to_string(count))
         .append("</KeyCount>");
-    if (url_encoded) body.append("<EncodingType>url</EncodingType>");
-    if (!token.empty()) body.append("<ContinuationToken>").append(token).append("</ContinuationToken>");
-    if (end < total) {
+    if (q.url_encoded) body.append("<EncodingType>url</EncodingType>");
+    if (!q.token.empty()) body.append("<ContinuationToken>").append(q.token).append("</ContinuationToken>");
+    if (index < last) {
       body.append("<IsTruncated>true</IsTruncated><NextContinuationToken>")
-          .append(std::to_string(end))
+          .append(std::to_string(index))
           .append("</NextContinuationToken>");
     } else {
       body.append("<IsTruncated>false</IsTruncated>");
     }
-    if (max_keys == opts_.page_size && start % opts_.page_size == 0 && start < end) {
-      body.append(pages_[start / opts_.page_size]);  // the common case: pre-built
-    } else if (start < end) {
-      body.append(contents(start, end));
-    }
-    body.append("</ListBucketResult>");
+    body.append(contents).append(prefixes).append("</ListBucketResult>");
     return body;
   }
 
  private:
-  std::string contents(std::uint64_t begin, std::uint64_t end) const {
-    std::string out;
-    out.reserve((end - begin) * 230);
-    for (std::uint64_t i = begin; i < end; ++i) append_contents(out, make_key(opts_.prefix, i), i);
-    return out;
+  std::string_view key(std::uint64_t i) const {
+    return std::string_view(text_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
 
-  const options& opts_;
-  std::vector<std::string> pages_;
+  // The first key >= text, and the first key > text.
+  std::uint64_t lower_bound(std::string_view text) const {
+    return partition([&](std::uint64_t i) { return key(i) < text; }, 0, size());
+  }
+  std::uint64_t upper_bound(std::string_view text) const {
+    return partition([&](std::uint64_t i) { return key(i) <= text; }, 0, size());
+  }
+  // How many keys from `from` on start with `prefix` (from is the first of them, or past them).
+  std::uint64_t count_if_prefixed(std::uint64_t from, std::string_view prefix) const {
+    return partition([&](std::uint64_t i) { return key(i).starts_with(prefix); }, from, size()) - from;
+  }
+  // The first index in [lo, hi) where `before` is false (it is true, then false).
+  template <class Predicate>
+  static std::uint64_t partition(Predicate before, std::uint64_t lo, std::uint64_t hi) {
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (before(mid)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+  static std::uint64_t to_number(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size() ? value : 0;
+  }
+
+  std::uint64_t page_cap_;
+  std::string text_;
+  std::vector<std::uint64_t> offsets_;
+  std::vector<std::uint64_t> sizes_;
 };
 
 std::string percent_decode(std::string_view text) {
@@ -216,9 +326,17 @@ http::response<http::string_body> respond(const http::request_header<>& header, 
   } else if (header.method() == http::verb::get && !object && t.param("list-type") == "2") {
     ++stats.list_requests;
     const std::string token = t.param("continuation-token").value_or("");
-    const std::uint64_t max_keys = std::clamp<std::uint64_t>(to_number(t.param("max-keys"), 1000), 1, 1000);
-    xml(keys.page(bucket, t.param("prefix").value_or(""), to_number(token, 0), max_keys, token,
-                  t.param("encoding-type") == "url"));
+    const std::string prefix = t.param("prefix").value_or("");
+    const std::string start_after = t.param("start-after").value_or("");
+    const std::string delimiter = t.param("delimiter").value_or("");
+    xml(keys.page({.bucket = bucket,
+                   .prefix = prefix,
+                   .start_after = start_after,
+                   .delimiter = delimiter,
+                   .token = token,
+                   .max_keys = std::clamp<std::uint64_t>(to_number(t.param("max-keys"), keys.page_cap()), 1,
+                                                    keys.page_cap()),
+                   .url_encoded = t.param("encoding-type") == "url"}));
   } else if (header.method() == http::verb::put && object) {
     if (t.param("uploadId")) {
       ++stats.parts;
