@@ -101,7 +101,7 @@ def targets(rows, chains):
         ratio = a["wall_s"] / b["wall_s"]
         verdicts.append({"target": what, "server": server, "delay_ms": delay, "value": ratio, "need": need,
                          "met": ratio >= need,
-                         "detail": f"K={one} {a['wall_s']:.2f} s, K={top} {b['wall_s']:.2f} s: {ratio:.1f}x"})
+                         "detail": f"K={one} {a['wall_s']:.2f} s, K={top} {b['wall_s']:.2f} s: {ratio:.2f}x"})
 
     for server in sorted({r["server"] for r in rows}):
         speedup(server, 100, 10, f"100 ms a page: K={top} at least 10x faster than K={one}")
@@ -202,10 +202,10 @@ def table(rows, server, delay):
         if "wall_s" not in r:
             lines.append(f"| {TOOL_NAMES.get(r['tool'], r['tool'])} | {r['chains']} | failed | | | | | | | | | | |")
             continue
-        vs = f"{base['wall_s'] / r['wall_s']:.1f}x" if base and r["tool"] in ("s3co_list", "sign_pdfs") else ""
+        vs = f"{base['wall_s'] / r['wall_s']:.2f}x" if base and r["tool"] in ("s3co_list", "sign_pdfs") else ""
         if r["tool"] == "sign_pdfs":
             ref = find(rows, server, delay, "sign_pdfs", base["chains"]) if base else None
-            vs = f"{ref['wall_s'] / r['wall_s']:.1f}x" if ref else ""
+            vs = f"{ref['wall_s'] / r['wall_s']:.2f}x" if ref else ""
         lines.append(f"| {TOOL_NAMES.get(r['tool'], r['tool'])} | {r['chains']} | {r['keys']:,} | {r['wall_s']:.2f} | "
                      f"{vs} | {r['keys_per_s']:,.0f} | {r['cpu_s']:.2f} | {r['cpu_us_per_key']:.2f} | "
                      f"{r['max_rss_mib']:.1f} | {r.get('requests', r.get('pages', '')) or ''} | "
