@@ -34,6 +34,11 @@
 // tail, which moves the windows along). A wrong guess costs an empty range
 // (one request) or a long one (cut again as chains free up), never a key.
 //
+// Known weakness: where keys cluster unlike the page the guess came from
+// (dated names such as "2026/04/invoice-N" with N spread over every month),
+// most cut ranges are empty and chains fetch pages of the next range's keys:
+// correct, but slower than one chain (BENCHMARKS.md, "Parallel listing").
+//
 // Memory. A range buffers at most pages_per_chain pages (its chain then
 // waits: backpressure), and at most 2 x chains ranges are alive (listing,
 // or done and waiting for the merger): at most 2 x chains x
@@ -68,6 +73,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -138,6 +144,7 @@ class parallel_lister {
 
  private:
   struct core;
+  boost::asio::awaitable<void> on_strand(boost::asio::awaitable<void> work);
   std::shared_ptr<core> core_;
 };
 
@@ -168,19 +175,25 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   std::optional<boost::asio::steady_timer> chains_done;  // cancelled when the last chain ends
   std::list<range_ptr> ranges;                           // in key order; the front is the merger's
   std::list<boost::asio::cancellation_signal> chain_stops;
+  boost::asio::cancellation_signal merger_stop;
+  flow::channel<list_page> output{1};  // the merger's pages, to next() on any executor
   int running = 0;
+  bool merging = false;
   bool ended = false;  // the merger has given its last page
   std::exception_ptr failure;
   parallel_list_stats stats;
 
   // The first chain, over the whole listing.
   static boost::asio::awaitable<void> begin(std::shared_ptr<core> self) {
-    self->chains_done.emplace(*self->strand);
+    self->chains_done.emplace(*self->strand, std::chrono::steady_clock::time_point::max());
     auto whole = std::make_shared<detail::list_range>(static_cast<std::size_t>(self->options.pages_per_chain));
     whole->after = self->request.start_after;
     whole->position = self->request.start_after;
     self->ranges.push_back(whole);
     self->start_chain(whole);
+    self->merging = true;
+    boost::asio::co_spawn(*self->strand, merge(self),
+                          boost::asio::bind_cancellation_slot(self->merger_stop.slot(), boost::asio::detached));
     co_return;
   }
 
@@ -205,6 +218,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     if (!failure) failure = error;
     for (const auto& range : ranges) range->pages.close(failure);
     for (auto& stop_signal : chain_stops) stop_signal.emit(boost::asio::cancellation_type::terminal);
+    // (It may wait for room in `output`.)
+    if (merging) merger_stop.emit(boost::asio::cancellation_type::terminal);
   }
 
   // Gives free chains windows, earliest first (see the header comment).
@@ -293,41 +308,36 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     }
   }
 
+  // (The timer never expires: the last chain cancels it, waking every waiter.)
   boost::asio::awaitable<void> wait_for_chains() {
     while (running > 0) {
-      chains_done->expires_at(std::chrono::steady_clock::time_point::max());
       boost::system::error_code ignored;
       co_await chains_done->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
     }
   }
 
-  static boost::asio::awaitable<std::optional<list_page>> take(std::shared_ptr<core> self) {
-    for (;;) {
-      if (self->failure) {
-        co_await boost::asio::this_coro::reset_cancellation_state();  // the wait must not be cut short
-        co_await self->wait_for_chains();
-        std::rethrow_exception(self->failure);
-      }
-      if (self->ranges.empty()) {
-        co_await self->wait_for_chains();
-        self->ended = true;
-        co_return std::nullopt;
-      }
+  // Drains the ranges in order into `output`, which it closes when the
+  // listing ends or, once no chain runs, with the listing's failure.
+  static boost::asio::awaitable<void> merge(std::shared_ptr<core> self) {
+    while (!self->failure && !self->ranges.empty()) {
       const range_ptr front = self->ranges.front();
-      std::optional<list_page> page;
       try {
-        page = co_await front->pages.receive();
+        std::optional<list_page> page = co_await front->pages.receive();
+        if (!page) {
+          self->ranges.pop_front();
+          self->cut_windows();
+        } else if (!page->objects.empty()) {
+          co_await self->output.send(std::move(*page));
+        }
       } catch (...) {
-        self->fail(std::current_exception());  // our own cancellation, or a chain's failure
-        continue;
+        self->fail(std::current_exception());  // a chain's failure, or stop()
       }
-      if (page) {
-        if (page->objects.empty()) continue;
-        co_return page;
-      }
-      self->ranges.pop_front();
-      self->cut_windows();
     }
+    self->merging = false;
+    co_await boost::asio::this_coro::reset_cancellation_state();  // the wait must not be cut short
+    co_await self->wait_for_chains();
+    if (!self->failure) self->ended = true;
+    self->output.close(self->failure);
   }
 
   static boost::asio::awaitable<void> stop_chains(std::shared_ptr<core> self) {
@@ -356,26 +366,52 @@ template <RequestSender Sender>
 parallel_lister<Sender>::~parallel_lister() {
   if (!core_->strand) return;
   boost::asio::post(*core_->strand, [self = core_] {
-    if (!self->ended && self->running > 0) {
+    if (!self->ended) {
       self->fail(std::make_exception_ptr(
           boost::system::system_error(boost::asio::error::operation_aborted, "parallel_lister destroyed")));
     }
   });
 }
 
+// Work goes to the strand through co_spawn with no cancellation slot, and
+// pages come back through a channel: Boost 1.81's co_spawn forwards a
+// cancellation to another executor by posting a pointer into its own state,
+// which dangles once the spawned coroutine has ended.
+template <RequestSender Sender>
+boost::asio::awaitable<void> parallel_lister<Sender>::on_strand(boost::asio::awaitable<void> work) {
+  co_await boost::asio::co_spawn(
+      *core_->strand, std::move(work),
+      boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
+}
+
 template <RequestSender Sender>
 boost::asio::awaitable<std::optional<list_page>> parallel_lister<Sender>::next() {
   if (!core_->strand) {
     core_->strand.emplace(boost::asio::make_strand(co_await boost::asio::this_coro::executor));
-    co_await boost::asio::co_spawn(*core_->strand, core::begin(core_), boost::asio::use_awaitable);
+    co_await on_strand(core::begin(core_));
   }
-  co_return co_await boost::asio::co_spawn(*core_->strand, core::take(core_), boost::asio::use_awaitable);
+  std::exception_ptr error;
+  try {
+    co_return co_await core_->output.receive();
+  } catch (...) {
+    error = std::current_exception();  // the listing's failure, or this call cancelled
+  }
+  co_await boost::asio::this_coro::reset_cancellation_state();  // the wait must not be cut short
+  co_await on_strand(core::stop_chains(core_));
+  std::rethrow_exception(error);
 }
 
 template <RequestSender Sender>
 boost::asio::awaitable<void> parallel_lister<Sender>::stop() {
   if (!core_->strand) co_return;
-  co_await boost::asio::co_spawn(*core_->strand, core::stop_chains(core_), boost::asio::use_awaitable);
+  co_await on_strand(core::stop_chains(core_));
 }
 
 }  // namespace s3co::s3
+
+#if defined(S3CO_SEPARATE_COMPILATION)
+// Separate compilation (detail/config.hpp): the lister over the Beast
+// transport is compiled once, by s3co/src.hpp.
+#include "s3co/http/client.hpp"
+extern template class s3co::s3::parallel_lister<s3co::http::client>;
+#endif

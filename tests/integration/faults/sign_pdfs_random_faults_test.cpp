@@ -11,6 +11,7 @@
 // as radosgw can store it after the run's clean-up DELETE.
 #include "faults_support.hpp"
 
+#include <cstdlib>
 #include <random>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -186,7 +187,10 @@ TEST_CASE("random faults: 200 runs with a random failure point never hang, leak 
   b.check_outcome(clean, fetch);
   const auto typical = std::max<std::chrono::microseconds>(clean.elapsed, std::chrono::milliseconds(5));
 
-  const std::uint32_t base_seed = std::random_device{}();
+  // S3CO_RANDOM_FAULTS_SEED replays a failed run's base seed.
+  const char* replay = std::getenv("S3CO_RANDOM_FAULTS_SEED");
+  const std::uint32_t base_seed =
+      replay ? static_cast<std::uint32_t>(std::stoul(replay)) : std::random_device{}();
   std::mt19937 random(base_seed);
   int completed = 0, failed = 0, cancelled = 0, injected = 0;
   int leftovers = 0;  // manifests left behind by a cancelled run
