@@ -1,7 +1,7 @@
 // sign_pdfs: presign every PDF under an S3 prefix into a JSONL manifest.
 //
 //   sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N]
-//             [--concurrency N] [--request-timeout-seconds N]
+//             [--concurrency N] [--list-concurrency N] [--request-timeout-seconds N]
 //             [--deadline-seconds N] [--event FILE|-]
 //
 // Flags beat the event's fields, which beat the environment (BUCKET_NAME,
@@ -42,7 +42,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
-    "[--request-timeout-seconds N] [--deadline-seconds N] [--event FILE|-]\n";
+    "[--list-concurrency N] [--request-timeout-seconds N] [--deadline-seconds N] [--event FILE|-]\n";
 
 // After a cancelling signal, how long the clean-up may take before the
 // program exits anyway: the abort's own bound (5 s) and a final request in
@@ -88,7 +88,7 @@ command_line parse_command_line(int argc, char** argv) {
   using s3co::aws::config_error;
   static const std::pair<std::string_view, std::string_view> flag_fields[] = {
       {"--bucket", "bucket"},         {"--prefix", "prefix"},           {"--expiry-seconds", "expiry_seconds"},
-      {"--page-size", "page_size"},   {"--concurrency", "concurrency"},
+      {"--page-size", "page_size"},   {"--concurrency", "concurrency"},       {"--list-concurrency", "list_concurrency"},
       {"--request-timeout-seconds", "request_timeout_seconds"},
       {"--deadline-seconds", "deadline_seconds"},
   };
@@ -165,8 +165,10 @@ class progress_line {
   void draw_until_stopped() {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopped_; })) {
-      std::fprintf(stderr, "\r\033[Klisted %llu keys, presigned %llu, manifest %llu bytes",
+      std::fprintf(stderr, "\r\033[Klisted %llu keys (%llu pages, %llu ranges), presigned %llu, manifest %llu bytes",
                    static_cast<unsigned long long>(progress_.keys_listed.load()),
+                   static_cast<unsigned long long>(progress_.list_pages.load()),
+                   static_cast<unsigned long long>(progress_.list_chains.load()),
                    static_cast<unsigned long long>(progress_.presigned.load()),
                    static_cast<unsigned long long>(progress_.bytes_written.load()));
       std::fflush(stderr);

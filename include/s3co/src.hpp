@@ -12,8 +12,10 @@
 #include "s3co/s3/client.hpp"
 #include "s3co/s3/list_objects.hpp"
 #include "s3co/s3/multipart_upload.hpp"
+#include "s3co/s3/parallel_lister.hpp"
 
 template class s3co::s3::client<s3co::http::client>;
 template class s3co::s3::list_paginator<s3co::http::client>;
 template class s3co::s3::object_lister<s3co::http::client>;
 template class s3co::s3::multipart_upload_stream<s3co::http::client>;
+template class s3co::s3::parallel_lister<s3co::http::client>;

@@ -6,9 +6,10 @@
 //
 //   listing ──keys──▶ presign × concurrency ──signed──▶ manifest writer ──▶ S3
 //
-// - One producer pages through ListObjectsV2 and sends each page's matching
-//   keys (suffix, case-insensitive) as a numbered batch; listing the next
-//   page overlaps presigning the current one.
+// - One producer lists the prefix with up to config.list_concurrency
+//   ListObjectsV2 chains at once, in listing order (s3/parallel_lister.hpp),
+//   and sends each page's matching keys (suffix, case-insensitive) as a
+//   numbered batch; listing overlaps presigning.
 // - `concurrency` consumers presign batches (each with its own presigner:
 //   presigners are not shared); they may run on another executor, e.g. a
 //   thread pool.
@@ -59,6 +60,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -77,6 +79,7 @@
 #include "s3co/s3/client.hpp"
 #include "s3co/s3/list_objects.hpp"
 #include "s3co/s3/multipart_upload.hpp"
+#include "s3co/s3/parallel_lister.hpp"
 #include "s3co/sinks/json_escape.hpp"
 #include "s3co/sinks/jsonl_writer.hpp"
 #include "s3co/telemetry/emf.hpp"
@@ -89,12 +92,13 @@ struct sign_pdfs_result {
   std::uint64_t errors = 0;  // matching keys left out of the manifest
   std::string manifest_key{};
   std::string manifest_url{};
-  int pages = 0;
+  int pages = 0;  // ListObjectsV2 answers
   std::int64_t duration_ms = 0;
   // Beyond the result JSON, for telemetry:
   std::uint64_t keys_listed = 0;
   std::uint64_t manifest_bytes = 0;
   std::uint64_t list_response_bytes = 0;  // ListObjectsV2 bodies received
+  std::uint64_t list_chains = 0;          // ranges the parallel listing cut the prefix into
   bool manifest_multipart = false;
 };
 
@@ -103,6 +107,8 @@ std::string to_json(const sign_pdfs_result& result);
 
 // Counters a progress display may read while a run goes on (any thread).
 struct sign_pdfs_progress {
+  std::atomic<std::uint64_t> list_pages{0};   // ListObjectsV2 answers so far
+  std::atomic<std::uint64_t> list_chains{0};  // listing ranges started so far
   std::atomic<std::uint64_t> keys_listed{0};
   std::atomic<std::uint64_t> presigned{0};
   std::atomic<std::uint64_t> bytes_written{0};
@@ -172,11 +178,17 @@ inline void append_json_number_field(std::string& out, std::string_view name, st
   out.append(",\"").append(name).append("\":").append(std::to_string(value));
 }
 
-inline void count_page(sign_pdfs_result& result, const s3::list_page& page, sign_pdfs_progress* progress) {
-  ++result.pages;
+inline void count_page(sign_pdfs_result& result, const s3::list_page& page, const s3::parallel_list_stats& stats,
+                       sign_pdfs_progress* progress) {
+  result.pages = static_cast<int>(stats.requests);
+  result.list_chains = stats.chains_started;
   result.list_response_bytes += page.response_bytes;
   result.keys_listed += page.objects.size();
-  if (progress) progress->keys_listed += page.objects.size();
+  if (progress) {
+    progress->keys_listed += page.objects.size();
+    progress->list_pages = stats.requests;
+    progress->list_chains = stats.chains_started;
+  }
 }
 
 // Presigns every key of a batch; a key that cannot be presigned gets an
@@ -258,18 +270,22 @@ void require_known_clock_or_long_expiry(const s3::client<Sender>& s3, std::chron
 
 // The run's three stages; run() owns everything they refer to.
 
-// Pages through the listing and sends each page's matching keys as a
-// numbered batch; a failure closes `keys` with it, so every consumer stops.
+// Lists the prefix (config.list_concurrency chains at once, in listing
+// order) and sends each page's matching keys as a numbered batch; a failure
+// closes `keys` with it, so every consumer stops.
 template <s3::RequestSender Sender>
 boost::asio::awaitable<void> list_matching_keys(s3::client<Sender>& s3, const sign_pdfs_config& config,
                                                 flow::channel<key_batch>& keys, sign_pdfs_result& result,
                                                 sign_pdfs_progress* progress) {
+  s3::parallel_lister pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size},
+                            {.chains = config.list_concurrency});
+  std::exception_ptr failure;
   try {
-    s3::list_paginator pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size});
     std::uint64_t sequence = 0;
+    bool first_page = true;
     while (auto page = co_await pages.next()) {
-      count_page(result, *page, progress);
-      if (result.pages == 1) require_known_clock_or_long_expiry(s3, config.expiry);
+      count_page(result, *page, pages.stats(), progress);
+      if (std::exchange(first_page, false)) require_known_clock_or_long_expiry(s3, config.expiry);
       key_batch batch{sequence, {}};
       for (auto& object : page->objects) {
         if (s3co::detail::ends_with_ignoring_ascii_case(object.key, config.suffix)) {
@@ -280,10 +296,19 @@ boost::asio::awaitable<void> list_matching_keys(s3::client<Sender>& s3, const si
       ++sequence;
       co_await keys.send(std::move(batch));
     }
+    if (first_page) require_known_clock_or_long_expiry(s3, config.expiry);  // an empty listing
+    result.pages = static_cast<int>(pages.stats().requests);
+    result.list_chains = pages.stats().chains_started;
     keys.close();
   } catch (...) {
-    keys.close(std::current_exception());
-    throw;
+    failure = std::current_exception();
+  }
+  if (failure) {
+    keys.close(failure);  // every consumer stops
+    // The lister's chains use the client: they end before this stage does.
+    co_await boost::asio::this_coro::reset_cancellation_state();
+    co_await pages.stop();
+    std::rethrow_exception(failure);
   }
 }
 
@@ -455,6 +480,7 @@ inline void log_completion(const sign_pdfs_result& result, telemetry::structured
       {"pages", result.pages},
       {"duration_ms", result.duration_ms},
       {"keys_listed", result.keys_listed},
+      {"list_chains", result.list_chains},
       {"manifest_key", result.manifest_key},
       {"manifest_bytes", result.manifest_bytes},
       {"manifest_multipart", result.manifest_multipart},

@@ -3,8 +3,8 @@
 // Each field is taken from, in order: an explicit override (command-line
 // flag), the event JSON, the environment, the default. The event accepts
 // exactly `bucket`, `prefix`, `expiry_seconds`, `page_size`, `concurrency`,
-// `queue_size`, `suffix`, `manifest_prefix`, `request_timeout_seconds` and
-// `deadline_seconds`; the environment fallbacks are
+// `list_concurrency`, `queue_size`, `suffix`, `manifest_prefix`,
+// `request_timeout_seconds` and `deadline_seconds`; the environment fallbacks are
 // BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Text fields must be
 // JSON strings; numbers may be JSON integers or strings of digits (Lambda
 // test events often quote them); null means absent; a field given twice is
@@ -41,6 +41,7 @@ struct sign_pdfs_config {
   std::chrono::seconds expiry{3600};
   int page_size = 1000;           // ListObjectsV2 max-keys, 1..1000
   int concurrency = 4;            // presigning consumers, 1..1024
+  int list_concurrency = 1;       // ListObjectsV2 chains over the prefix at once, 1..64 (s3/parallel_lister.hpp)
   std::size_t queue_size = 1000;  // keys buffered between listing and presigning, >= 1
   std::string suffix = ".pdf";    // matched case-insensitively
   std::string manifest_prefix = "manifests/";
@@ -80,6 +81,7 @@ inline constexpr config_field config_fields[] = {
     {"expiry_seconds", "URL_EXPIRY_SECONDS", field_kind::count},
     {"page_size", nullptr, field_kind::count},
     {"concurrency", nullptr, field_kind::count},
+    {"list_concurrency", nullptr, field_kind::count},
     {"queue_size", "QUEUE_MAX", field_kind::count},
     {"suffix", nullptr, field_kind::text},
     {"manifest_prefix", nullptr, field_kind::text},
@@ -192,6 +194,7 @@ inline void validate(const sign_pdfs_config& config) {
   aws::validate_presign_expiry(config.expiry, "expiry_seconds");
   detail::in_range(config.page_size, 1, 1000, "page_size");
   detail::in_range(config.concurrency, 1, 1024, "concurrency");
+  detail::in_range(config.list_concurrency, 1, 64, "list_concurrency");
   detail::in_range(static_cast<std::int64_t>(config.queue_size), 1, 1'000'000, "queue_size");
   if (config.suffix.empty()) throw aws::config_error("suffix", "must not be empty");
   if (config.prefix.size() > 1024) throw aws::config_error("prefix", "is longer than S3's 1024-byte key limit");
@@ -232,6 +235,8 @@ inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const
       config.page_size = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, 1000, source));
     } else if (field.name == "concurrency") {
       config.concurrency = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, 1024, source));
+    } else if (field.name == "list_concurrency") {
+      config.list_concurrency = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, 64, source));
     } else if (field.name == "queue_size") {
       config.queue_size =
           static_cast<std::size_t>(detail::in_range(detail::parse_count(text, source), 1, 1'000'000, source));

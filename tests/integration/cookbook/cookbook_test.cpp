@@ -7,6 +7,7 @@
 #include "cookbook/emf_metrics.hpp"
 #include "cookbook/jsonl_writer.hpp"
 #include "cookbook/list_objects.hpp"
+#include "cookbook/list_objects_parallel.hpp"
 #include "cookbook/presign_get.hpp"
 #include "cookbook/sign_pdfs_library.hpp"
 #include "cookbook/upload_stream.hpp"
@@ -82,6 +83,7 @@ TEST_CASE("cookbook: a client from the environment lists, presigns, uploads and 
   c.put("2026/05/d.pdf", "%PDF d");
 
   CHECK(run_async(c.io, list_pdfs(c.s3, c.bucket)) == std::vector<std::string>{"2026/04/a.pdf", "2026/04/sub/c.pdf"});
+  CHECK(run_async(c.io, count_objects(c.s3, c.bucket)) == 4);
 
   const auto [status, body] = c.fetch(share_link(c.s3, c.bucket, "2026/04/sub/c.pdf"));
   CHECK(status == 200);

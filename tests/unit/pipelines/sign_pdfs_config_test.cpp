@@ -34,13 +34,15 @@ TEST_CASE("defaults, event values and their types", "[config]") {
   CHECK(config.expiry == std::chrono::seconds(3600));
   CHECK(config.page_size == 1000);
   CHECK(config.concurrency == 4);
+  CHECK(config.list_concurrency == 1);
   CHECK(config.queue_size == 1000);
   CHECK(config.suffix == ".pdf");
   CHECK(config.manifest_prefix == "manifests/");
 
   config = load_sign_pdfs_config(R"({"bucket":"b-1.x","prefix":"2026/04/","expiry_seconds":"900","page_size":10,
-      "concurrency":16,"queue_size":5,"suffix":".PDF","manifest_prefix":"out/"})");
+      "concurrency":16,"list_concurrency":"32","queue_size":5,"suffix":".PDF","manifest_prefix":"out/"})");
   CHECK(config.prefix == "2026/04/");
+  CHECK(config.list_concurrency == 32);
   CHECK(config.expiry == std::chrono::seconds(900));
   CHECK(config.page_size == 10);
   CHECK(config.concurrency == 16);
@@ -105,6 +107,8 @@ TEST_CASE("every bad value names its field", "[config]") {
   CHECK(blamed_field(R"({"bucket":"ok-bucket","page_size":1001})") == "page_size");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","concurrency":0})") == "concurrency");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","concurrency":"-3"})") == "concurrency");
+  CHECK(blamed_field(R"({"bucket":"ok-bucket","list_concurrency":0})") == "list_concurrency");
+  CHECK(blamed_field(R"({"bucket":"ok-bucket","list_concurrency":65})") == "list_concurrency");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","queue_size":0})") == "queue_size");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","suffix":""})") == "suffix");
   CHECK(blamed_field(R"({"bucket":"ok-bucket","colour":"blue"})") == "colour");
@@ -123,9 +127,10 @@ TEST_CASE("every bad value names its field", "[config]") {
 TEST_CASE("bounds are inclusive", "[config]") {
   s3co::testing::scoped_environment env;
   clean_environment(env);
-  CHECK_NOTHROW(load_sign_pdfs_config(R"({"bucket":"abc","expiry_seconds":1,"page_size":1,"concurrency":1})"));
-  CHECK_NOTHROW(
-      load_sign_pdfs_config(R"({"bucket":"abc","expiry_seconds":604800,"page_size":1000,"concurrency":1024})"));
+  CHECK_NOTHROW(load_sign_pdfs_config(
+      R"({"bucket":"abc","expiry_seconds":1,"page_size":1,"concurrency":1,"list_concurrency":1})"));
+  CHECK_NOTHROW(load_sign_pdfs_config(
+      R"({"bucket":"abc","expiry_seconds":604800,"page_size":1000,"concurrency":1024,"list_concurrency":64})"));
 }
 
 TEST_CASE("a field given twice is refused, null or not, in either order", "[config]") {
