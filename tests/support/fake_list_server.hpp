@@ -1,6 +1,7 @@
 // An in-memory ListObjectsV2 for unit tests: a RequestSender that answers
 // from a sorted key set as S3 does (prefix, start-after, continuation-token,
-// max-keys, encoding-type=url; the token is opaque to the client), each
+// delimiter, max-keys, encoding-type=url; the token is opaque to the
+// client), each
 // answer after a random delay of up to `max_delay`, and answers 500
 // InternalError to the requests `fail_request` picks. It counts requests,
 // the keys it answered and the most requests in flight at once. Thread-safe; it must outlive the
@@ -102,25 +103,37 @@ class fake_list_server {
 
   std::string list(std::string_view target) {
     const std::string prefix = query_value(target, "prefix");
-    const std::string token = query_value(target, "continuation-token");
-    // The token went out URI-encoded in the XML and came back as it was: "~" and the last key.
-    const std::string start_after =
-        token.empty() ? query_value(target, "start-after") : aws::uri_decoded(token).value().substr(1);
+    const std::string delimiter = query_value(target, "delimiter");
+    // The token went out URI-encoded in the XML and came back as it was:
+    // "~" and the last key, or "^" and the last common prefix (resume past its keys).
+    const std::string token = aws::uri_decoded(query_value(target, "continuation-token")).value();
     const std::string max_keys_text = query_value(target, "max-keys");
     const std::size_t max_keys = max_keys_text.empty() ? 1000 : std::stoul(max_keys_text);
 
     std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><EncodingType>url</EncodingType>";
-    auto it = keys_.upper_bound(start_after);
+    auto it = token.empty() ? keys_.upper_bound(query_value(target, "start-after"))
+              : token[0] == '~' ? keys_.upper_bound(token.substr(1))
+                                : keys_.lower_bound(token.substr(1) + "\xff");  // (no UTF-8 key holds 0xFF)
     if (it != keys_.end() && *it < prefix) it = keys_.lower_bound(prefix);
+    const auto has_prefix = [&prefix](const std::string& key) { return key.compare(0, prefix.size(), prefix) == 0; };
     std::size_t count = 0;
-    std::string last;
-    for (; it != keys_.end() && it->compare(0, prefix.size(), prefix) == 0 && count < max_keys; ++it, ++count) {
-      body += "<Contents><Key>" + aws::uri_encoded(*it) + "</Key><Size>1</Size></Contents>";
-      last = *it;
+    std::string resume;
+    for (; it != keys_.end() && has_prefix(*it) && count < max_keys; ++count) {
+      const auto mark = delimiter.empty() ? std::string::npos : it->find(delimiter, prefix.size());
+      if (mark == std::string::npos) {
+        body += "<Contents><Key>" + aws::uri_encoded(*it) + "</Key><Size>1</Size></Contents>";
+        resume = "~" + *it;
+        ++it;
+      } else {
+        const std::string common = it->substr(0, mark + delimiter.size());
+        body += "<CommonPrefixes><Prefix>" + aws::uri_encoded(common) + "</Prefix></CommonPrefixes>";
+        resume = "^" + common;
+        it = keys_.lower_bound(common + "\xff");
+      }
     }
     keys_answered_ += count;
-    const bool truncated = it != keys_.end() && it->compare(0, prefix.size(), prefix) == 0;
-    body += truncated ? "<IsTruncated>true</IsTruncated><NextContinuationToken>" + aws::uri_encoded("~" + last) +
+    const bool truncated = it != keys_.end() && has_prefix(*it);
+    body += truncated ? "<IsTruncated>true</IsTruncated><NextContinuationToken>" + aws::uri_encoded(resume) +
                             "</NextContinuationToken>"
                       : "<IsTruncated>false</IsTruncated>";
     body += "<KeyCount>" + std::to_string(count) + "</KeyCount></ListBucketResult>";

@@ -24,6 +24,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,39 +34,6 @@
 #include "s3co/detail/text.hpp"
 
 namespace s3co::s3::detail {
-
-class key_density {
- public:
-  // From a page's keys, in listing order (at least one), and the position
-  // the page was listed after (start-after or the previous page's last key;
-  // empty at the start of a listing). Nullopt when the page shows nothing
-  // to extrapolate from.
-  static std::optional<key_density> from_page(std::span<const std::string_view> keys,
-                                              std::string_view listed_after);
-
-  // A key about `pages` pages past `position` (which should share the
-  // page's leading bytes), strictly after it; nullopt when there is none.
-  std::optional<std::string> ahead(std::string_view position, double pages) const;
-
-  // About how many pages lie from `from` to `to` (0 when `to` is not after it).
-  double pages_between(std::string_view from, std::string_view to) const {
-    return static_cast<double>(std::max(0.0L, (value_of(to) - value_of(from)) / span_per_page_));
-  }
-
- private:
-  static constexpr std::size_t max_positions = 12;  // 62^12 still fits a long double's mantissa
-  static constexpr std::size_t max_carry_run = 8;   // letters and digits taken before the first difference
-  static constexpr std::size_t min_observed_alphabet = 8;
-
-  long double value_of(std::string_view key) const;
-  std::string key_of(std::string_view position, long double value) const;
-
-  std::size_t first_ = 0;                  // the first position read
-  std::vector<std::string> alphabets_{};   // per position from first_, sorted
-  long double span_per_page_ = 0;
-};
-
-// ---------------------------------------------------------------------------
 
 namespace key_density_detail {
 
@@ -94,6 +62,43 @@ inline std::string_view printable_utf8_prefix(std::string_view text) noexcept {
 }
 
 }  // namespace key_density_detail
+
+class key_density {
+ public:
+  // From a page's keys, in listing order (at least one), and the position
+  // the page was listed after (start-after or the previous page's last key;
+  // empty at the start of a listing). Nullopt when the page shows nothing
+  // to extrapolate from.
+  static std::optional<key_density> from_page(std::span<const std::string_view> keys,
+                                              std::string_view listed_after);
+
+  // A key about `pages` pages past `position` (which should share the
+  // page's leading bytes), strictly after it; nullopt when there is none.
+  std::optional<std::string> ahead(std::string_view position, double pages) const;
+
+  // About how many pages lie from `from` to `to` (0 when `to` is not after
+  // it; infinity when they differ before the positions the guess reads).
+  double pages_between(std::string_view from, std::string_view to) const {
+    if (key_density_detail::common_prefix(from, to) < first_) {
+      return to > from ? std::numeric_limits<double>::infinity() : 0.0;
+    }
+    return static_cast<double>(std::max(0.0L, (value_of(to) - value_of(from)) / span_per_page_));
+  }
+
+ private:
+  static constexpr std::size_t max_positions = 12;  // 62^12 still fits a long double's mantissa
+  static constexpr std::size_t max_carry_run = 8;   // letters and digits taken before the first difference
+  static constexpr std::size_t min_observed_alphabet = 8;
+
+  long double value_of(std::string_view key) const;
+  std::string key_of(std::string_view position, long double value) const;
+
+  std::size_t first_ = 0;                  // the first position read
+  std::vector<std::string> alphabets_{};   // per position from first_, sorted
+  long double span_per_page_ = 0;
+};
+
+// ---------------------------------------------------------------------------
 
 inline std::optional<key_density> key_density::from_page(std::span<const std::string_view> keys,
                                                          std::string_view listed_after) {

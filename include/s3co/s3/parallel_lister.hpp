@@ -17,32 +17,48 @@
 //              drained first; the others wait with ≤ pages_per_chain pages each
 //
 // Cutting. One chain starts on the whole listing, so a listing smaller than
-// a page costs its one request. Once a page arrives, its keys tell roughly
-// how far a page reaches (key_density.hpp), and each free chain gets a
-// window of about pages_per_chain pages, cut from the earliest range that
-// reaches further than that past where its chain is:
+// a page costs its one request. Cuts come from two sources, and free
+// chains take the earliest range that can be cut (the output is ordered
+// and its memory bounded, so the keys worth listing are those just past
+// the merger):
 //
-//   before:  [ chain 1 at p ───────────────────────────────────────▶ end
-//   after:   [ chain 1 at p ── m1 ][ m1 ── m2 ][ m2 ── m3 ] … [ mk ───▶ end
+// 1. Groups. A page whose keys all sit in one folder ("2026/04/...") says
+//    nothing of where that folder's siblings start. Its range then sends
+//    delimiter probes (delimiter "/", start-after its position), one per
+//    level above the folder ("", "2026/"), all at once; the common
+//    prefixes they return are cuts, just before each group (at the group
+//    minus its "/", so an object named like the folder goes with it):
 //
-// The earliest, not the largest: the output is ordered and its memory
-// bounded, so the keys worth listing are those just past the merger, and a
-// window is sized so its chain can list it without waiting for the merger.
-// Near a range's end a chain asks for about the keys left (max-keys), and
-// a range whose last key has arrived asks for nothing more.
-// A chain that finishes hands its slot to the next cut (usually off the
-// tail, which moves the windows along). A wrong guess costs an empty range
-// (one request) or a long one (cut again as chains free up), never a key.
+//      probe "":      2026/ 2027/ 2028/          probe "2026/": 2026/05/ 2026/06/ ...
+//      [ 2026/04/... ─ 2026/05][ 2026/05/... ─ 2026/06] … [ 2027/... ─ 2028] …
 //
-// Known weakness: where keys cluster unlike the page the guess came from
-// (dated names such as "2026/04/invoice-N" with N spread over every month),
-// most cut ranges are empty and chains fetch pages of the next range's keys:
-// correct, but slower than one chain (BENCHMARKS.md, "Parallel listing").
+//    A range that ends just before the group after its own group, with no
+//    object between them in the probe, holds only that group's keys: its
+//    chain lists under the group and stops at its end, no page past the cut.
+// 2. Key density. Within a group, a page's keys tell roughly how far a page
+//    reaches (key_density.hpp, which never guesses past the page's folder),
+//    and a range is cut a window of about pages_per_chain pages past its
+//    position. Windows are guesses, so they grow like a congestion window:
+//    a range starts cutting them after its second page, and a run of them
+//    may have one unlisted window more than it has windows that found keys.
+//    Where a group ends, a window or two turn out empty, not dozens.
+//
+// Groups are cut first while fewer ranges than chains exist, so that every
+// chain has certain work; past that, the earliest range goes first, so
+// that one large group does not wait behind many small ones. A page that
+// spans many folders (one key per folder, say) needs no probe: its density
+// reads across them. A chain that finishes hands its slot to the next cut.
+// A wrong guess costs an empty range (one request) or a long one (cut again
+// as chains free up), never a key. Near a range's end a chain asks for
+// about the keys left (max-keys), and a range whose last key has arrived
+// asks for nothing more.
 //
 // Memory. A range buffers at most pages_per_chain pages (its chain then
 // waits: backpressure), and at most 2 x chains ranges are alive (listing,
 // or done and waiting for the merger): at most 2 x chains x
-// (pages_per_chain + 1) pages are held, however many keys there are.
+// (pages_per_chain + 1) pages are held, however many keys there are, plus
+// the group names of the probes (at most a page of them per probe, one
+// probe per folder level per range).
 //
 // Failures. A request that still fails after the client's retries fails
 // the listing with its error: the other chains are cancelled and next()
@@ -90,7 +106,7 @@
 namespace s3co::s3 {
 
 struct parallel_list_options {
-  int chains = 8;           // 1..64 requests in flight at most; 1 lists as list_paginator does
+  int chains = 8;           // 1..64 requests in flight at most (probes included); 1 lists as list_paginator does
   int pages_per_chain = 2;  // 1..16 pages a range buffers ahead of the merger
 };
 
@@ -103,9 +119,29 @@ struct parallel_list_stats {
   std::uint64_t chains_started = 0;  // ranges listed (the first included)
   std::uint64_t empty_ranges = 0;    // ranges that held no key
   std::uint64_t keys_dropped = 0;    // keys received past a range's end (another range listed them)
+  std::uint64_t probes = 0;          // delimiter probes among the requests
 };
 
 namespace detail {
+
+// A place to cut found by a delimiter probe: just before the common prefix
+// `group` (at `group` minus its delimiter, so that an object named like
+// the group itself falls after the cut).
+struct list_boundary {
+  std::string group{};                        // a common prefix, ending in '/'
+  std::string level{};                        // the prefix probed (the group's parent)
+  bool clean_before = false;                  // no object lies between the probe's previous entry (or start) and it
+  std::optional<std::string> group_before{};  // that previous entry, when a common prefix and clean_before
+  bool more_after = false;                  // the probe stopped after it (there may be more groups)
+
+  std::string cut() const { return group.substr(0, group.size() - 1); }
+};
+
+// Density windows cut one from another, and what they have shown.
+struct window_run {
+  int found_keys = 0;  // its windows that have received keys
+  int unseen = 0;      // its windows that have received nothing and are still listing
+};
 
 // One range and what its chain has learnt; shared by the chain and the merger.
 struct list_range {
@@ -114,8 +150,17 @@ struct list_range {
   std::string after;                   // listed after this key
   std::optional<std::string> through;  // its last possible key; none: to the end
   std::string position;                // the last key its chain received (after, before any)
-  std::optional<key_density> density;  // from its chain's last page
-  bool listed = false;                 // its chain asks for nothing more
+  std::string list_prefix;             // a narrower prefix holding all its keys left (empty: none known)
+  std::string first_group;             // the group its keys begin with, when cut just before it (empty: unknown)
+  std::optional<key_density> density;  // from its chain's last full page
+  std::string page_common;             // the leading bytes all keys of that page share
+  std::optional<std::string> known_level;  // this prefix and those it extends have been probed here
+  std::vector<list_boundary> boundaries;   // in key order, each after `position`
+  int probes = 0;                          // delimiter probes in flight for it
+  std::shared_ptr<window_run> windows;     // the run of density windows it belongs to
+  bool unseen_window = false;              // a window of that run, no page listed yet
+  int pages_received = 0;                  // pages holding keys its chain received
+  bool listed = false;                     // its chain asks for nothing more
   bool held_keys = false;
   flow::channel<list_page> pages;
 };
@@ -197,18 +242,23 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     co_return;
   }
 
-  void start_chain(const range_ptr& range) {
+  // A chain or a probe: `running` counts both (at most options.chains).
+  void start_task(boost::asio::awaitable<void> task) {
     ++running;
-    ++stats.chains_started;
     auto& stop_signal = chain_stops.emplace_back();
     const auto stop_position = std::prev(chain_stops.end());
-    boost::asio::co_spawn(*strand, list_range_chain(this->shared_from_this(), range),
+    boost::asio::co_spawn(*strand, std::move(task),
                           boost::asio::bind_cancellation_slot(
                               stop_signal.slot(), [self = this->shared_from_this(), stop_position](std::exception_ptr) {
                                 self->chain_stops.erase(stop_position);
                                 if (--self->running == 0) self->chains_done->cancel();
                                 self->cut_windows();
                               }));
+  }
+
+  void start_chain(const range_ptr& range) {
+    ++stats.chains_started;
+    start_task(list_range_chain(this->shared_from_this(), range));
   }
 
   // The first failure fails the listing: every range's buffer is closed with
@@ -222,36 +272,219 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     if (merging) merger_stop.emit(boost::asio::cancellation_type::terminal);
   }
 
-  // Gives free chains windows, earliest first (see the header comment).
+  // Gives free chains work, earliest range first (see the header comment):
+  // probes where a page sits in one group of unknown siblings, then cuts
+  // at the groups found, then cuts by key density.
   void cut_windows() {
-    const auto window_pages = static_cast<double>(options.pages_per_chain);
-    const auto max_ranges = 2 * static_cast<std::size_t>(options.chains);
-    while (!failure && running < options.chains && ranges.size() < max_ranges) {
-      bool cut = false;
-      for (auto it = ranges.begin(); it != ranges.end() && !cut; ++it) {
-        detail::list_range& range = **it;
-        if (range.listed || !range.density) continue;
-        std::optional<std::string> end = range.density->ahead(range.position, window_pages);
-        if (!end || (range.through && *end >= *range.through)) continue;
-        auto rest = std::make_shared<detail::list_range>(static_cast<std::size_t>(options.pages_per_chain));
-        rest->after = *end;
-        rest->position = *end;
-        rest->through = std::move(range.through);
-        rest->density = range.density;
-        range.through = std::move(end);
-        start_chain(*ranges.insert(std::next(it), rest));
-        cut = true;
+    while (!failure && running < options.chains) {
+      if (!probe_groups() && !cut_earliest()) return;
+    }
+  }
+
+  // The prefixes (each ending in '/', or the listing's prefix) whose groups
+  // a probe of this range should list: those above the group its last full
+  // page sits in, not probed for it yet. None when that page spans groups
+  // (its key density then reads across them).
+  std::vector<std::string> levels_to_probe(const detail::list_range& range) const {
+    std::vector<std::string> levels;
+    if (range.listed || range.probes > 0 || range.page_common.empty()) return levels;
+    const std::string& prefix = request.prefix;
+    const auto unknown = [&range](const std::string& level) {
+      return !range.known_level || range.known_level->compare(0, level.size(), level) != 0;
+    };
+    const std::size_t group_end = range.page_common.rfind('/');  // the page's group: page_common[0, group_end]
+    if (group_end == std::string::npos || group_end + 1 <= prefix.size()) return levels;
+    if (unknown(prefix)) levels.push_back(prefix);
+    for (std::size_t slash = range.page_common.find('/', prefix.size()); slash < group_end;
+         slash = range.page_common.find('/', slash + 1)) {
+      std::string level = range.page_common.substr(0, slash + 1);
+      if (level.size() > prefix.size() && unknown(level)) levels.push_back(std::move(level));
+    }
+    return levels;
+  }
+
+  bool probe_groups() {
+    for (const range_ptr& range : ranges) {
+      std::vector<std::string> levels = levels_to_probe(*range);
+      if (levels.empty()) continue;
+      // Shallowest first; the deepest one started is known, with the prefixes it extends.
+      for (auto& level : levels) {
+        if (running >= options.chains) break;
+        range->known_level = level;
+        ++range->probes;
+        start_task(probe_level(this->shared_from_this(), range, std::move(level)));
       }
-      if (!cut) {
-        return;
+      return true;
+    }
+    return false;
+  }
+
+  bool may_cut() const { return ranges.size() < 2 * static_cast<std::size_t>(options.chains); }
+
+  // Splits `at`'s range at `cut` (inside it, after its position): the new
+  // range after the cut takes the boundaries past it and is listed by a new chain.
+  range_ptr cut_range(std::list<range_ptr>::iterator at, std::string cut) {
+    detail::list_range& range = **at;
+    auto rest = std::make_shared<detail::list_range>(static_cast<std::size_t>(options.pages_per_chain));
+    rest->after = cut;
+    rest->position = cut;
+    rest->through = std::move(range.through);
+    rest->list_prefix = range.list_prefix;  // (a subset of its keys: all under it too)
+    const auto past = std::upper_bound(range.boundaries.begin(), range.boundaries.end(), cut,
+                                       [](const std::string& key, const detail::list_boundary& boundary) {
+                                         return key < boundary.cut();
+                                       });
+    rest->boundaries.assign(std::make_move_iterator(past), std::make_move_iterator(range.boundaries.end()));
+    range.boundaries.erase(past, range.boundaries.end());
+    range.through = std::move(cut);
+    start_chain(*ranges.insert(std::next(at), rest));
+    return rest;
+  }
+
+  // The first boundary past a range's position, once the keys before it are
+  // certain to be its range's (boundaries it has passed are dropped).
+  static const detail::list_boundary* next_boundary(detail::list_range& range) {
+    auto& boundaries = range.boundaries;
+    const auto passed = std::find_if(boundaries.begin(), boundaries.end(), [&range](const detail::list_boundary& boundary) {
+      return boundary.cut() > range.position;
+    });
+    boundaries.erase(boundaries.begin(), passed);
+    if (boundaries.empty() || (range.through && boundaries.front().cut() >= *range.through)) return nullptr;
+    return &boundaries.front();
+  }
+
+  // The earliest range that can be cut at the next group a probe found,
+  // while half the ranges allowed are left; else the earliest that can be
+  // cut at all, by group or by key density (cut_by_density). Groups are
+  // certain work and density windows guesses, but a large group must not
+  // wait behind many small ones.
+  bool cut_earliest() {
+    if (!may_cut()) return false;
+    if (ranges.size() < static_cast<std::size_t>(options.chains)) {
+      for (auto it = ranges.begin(); it != ranges.end(); ++it) {
+        if (!(*it)->listed && cut_at_group(it)) return true;
       }
     }
+    for (auto it = ranges.begin(); it != ranges.end(); ++it) {
+      if ((*it)->listed) continue;
+      if (cut_at_group(it) || cut_by_density(it)) return true;
+    }
+    return false;
+  }
+
+  bool cut_at_group(std::list<range_ptr>::iterator it) {
+    detail::list_range& range = **it;
+    const detail::list_boundary* boundary = next_boundary(range);
+    if (!boundary) return false;
+    const detail::list_boundary taken = *boundary;
+    range.boundaries.erase(range.boundaries.begin());
+    const range_ptr rest = cut_range(it, taken.cut());
+    // A range that now ends just before a group that follows its own group
+    // in the probe holds that group's keys only: its chain lists under it
+    // and stops at its end (no page past the cut).
+    if (const auto& group = taken.group_before;
+        group && (range.position.compare(0, group->size(), *group) == 0 ||
+                  (range.position == range.after && range.first_group == *group))) {
+      range.list_prefix = *group;
+    }
+    if (taken.clean_before) rest->first_group = taken.group;
+    // A probe that stopped after this group found no more of its level:
+    // the range after it probes that level again.
+    if (!taken.more_after) {
+      rest->known_level = taken.level;
+    } else if (taken.level.size() > request.prefix.size()) {
+      const std::size_t slash = taken.level.rfind('/', taken.level.size() - 2);
+      rest->known_level = slash == std::string::npos || slash + 1 <= request.prefix.size()
+                              ? request.prefix
+                              : taken.level.substr(0, slash + 1);
+    }
+    return true;
+  }
+
+  // A window of about pages_per_chain pages past the range's position, by
+  // its key density (which never guesses past the group its page sits in).
+  // Windows are guesses: a run of them starts once a range has received two
+  // pages, and may have one unlisted window more than it has windows that
+  // found keys: it grows (doubling each round trip) only where keys turn
+  // out to be. A group of a page or two gets none; where a group ends, one
+  // window or two are found empty, not dozens.
+  bool cut_by_density(std::list<range_ptr>::iterator it) {
+    detail::list_range& range = **it;
+    if (!range.density || range.probes > 0 || !levels_to_probe(range).empty()) return false;
+    if (range.windows ? range.windows->unseen > range.windows->found_keys : range.pages_received < 2) return false;
+    std::optional<std::string> end = range.density->ahead(range.position, static_cast<double>(options.pages_per_chain));
+    if (!end || (range.through && *end >= *range.through)) return false;
+    if (!range.windows) range.windows = std::make_shared<detail::window_run>();
+    const range_ptr rest = cut_range(it, std::move(*end));
+    rest->density = range.density;
+    rest->page_common = range.page_common;
+    rest->known_level = range.known_level;
+    rest->windows = range.windows;
+    rest->unseen_window = true;
+    ++rest->windows->unseen;
+    return true;
+  }
+
+  // Adds a probe's groups as boundaries of the ranges they fall in.
+  void add_boundaries(const list_page& page, const std::string& level) {
+    const auto& groups = page.common_prefixes;
+    auto range_it = ranges.begin();
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      detail::list_boundary boundary{.group = groups[i], .level = level};
+      if (boundary.group.size() <= level.size()) continue;
+      // Clean when no object of the probe lies between the previous group (or the probe's start) and it.
+      const auto object = i == 0 ? page.objects.begin()
+                                 : std::upper_bound(page.objects.begin(), page.objects.end(), groups[i - 1],
+                                                    [](const std::string& key, const object_summary& summary) {
+                                                      return key < summary.key;
+                                                    });
+      boundary.clean_before = object == page.objects.end() || object->key > groups[i];
+      if (i > 0 && boundary.clean_before) boundary.group_before = groups[i - 1];
+      boundary.more_after = page.is_truncated && i + 1 == groups.size();
+      const std::string cut = boundary.cut();
+      while (range_it != ranges.end() && (*range_it)->through && *(*range_it)->through <= cut) ++range_it;
+      if (range_it == ranges.end()) break;
+      detail::list_range& range = **range_it;
+      if (range.listed || cut <= range.position) continue;
+      auto& boundaries = range.boundaries;
+      const auto at = std::lower_bound(boundaries.begin(), boundaries.end(), cut,
+                                       [](const detail::list_boundary& existing, const std::string& key) {
+                                         return existing.cut() < key;
+                                       });
+      if (at != boundaries.end() && at->cut() == cut) continue;
+      boundaries.insert(at, std::move(boundary));
+    }
+  }
+
+  static boost::asio::awaitable<void> probe_level(std::shared_ptr<core> self, range_ptr range, std::string level) {
+    try {
+      list_request probe = self->request;
+      probe.prefix = level;
+      probe.delimiter = "/";
+      probe.start_after = range->position;
+      list_paginator<Sender> pages(self->s3, std::move(probe));
+      std::optional<list_page> page = co_await pages.next();
+      ++self->stats.requests;
+      ++self->stats.probes;
+      if (page) self->add_boundaries(*page, level);
+    } catch (...) {
+      self->fail(std::current_exception());
+    }
+    --range->probes;
+  }
+
+  // A window that has shown a page, or ended, no longer counts as a guess.
+  static void window_seen(detail::list_range& range) {
+    if (!range.unseen_window) return;
+    range.unseen_window = false;
+    --range.windows->unseen;
+    if (range.held_keys) ++range.windows->found_keys;
   }
 
   // A whole page, but near the range's end about what is left (and a
   // margin): a page that runs past the end is listed twice, and parsed too.
   static int keys_to_ask(const detail::list_range& range, int page_size) {
-    if (!range.through || !range.density) return page_size;
+    if (!range.through || !range.density || !range.list_prefix.empty()) return page_size;
     const double pages_left = range.density->pages_between(range.position, *range.through);
     if (pages_left >= 1) return page_size;
     const double wanted = pages_left * page_size * 1.25 + 8;
@@ -260,14 +493,21 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
 
   static boost::asio::awaitable<void> list_range_chain(std::shared_ptr<core> self, range_ptr range) {
     try {
-      list_request request = self->request;
-      request.start_after = range->after;
-      const int page_size = request.max_keys;
-      list_paginator<Sender> pages(self->s3, std::move(request));
+      const int page_size = self->request.max_keys;
+      std::optional<list_paginator<Sender>> pages;
+      std::string listing_under;
       // (A range whose last key arrived is done: no need to ask for more.)
       while (!range->listed && !(range->through && range->position >= *range->through)) {
-        pages.set_max_keys(keys_to_ask(*range, page_size));
-        std::optional<list_page> page = co_await pages.next();
+        // A cut may have found the one group the rest of the range lies in.
+        if (!pages || range->list_prefix != listing_under) {
+          list_request request = self->request;
+          if (!range->list_prefix.empty()) request.prefix = range->list_prefix;
+          request.start_after = range->position;
+          listing_under = range->list_prefix;
+          pages.emplace(self->s3, std::move(request));
+        }
+        pages->set_max_keys(keys_to_ask(*range, page_size));
+        std::optional<list_page> page = co_await pages->next();
         if (!page) break;
         ++self->stats.requests;
         range->listed = !page->is_truncated;
@@ -284,26 +524,34 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           }
         }
         if (!page->objects.empty()) {
-          std::vector<std::string_view> keys;
-          keys.reserve(page->objects.size());
-          for (const auto& object : page->objects) keys.push_back(object.key);
           // A short page (the end of a range) says little: keep what a fuller one said.
-          if (!range->density || keys.size() >= std::min<std::size_t>(64, static_cast<std::size_t>(page_size))) {
+          if (!range->density || page->objects.size() >= std::min<std::size_t>(64, static_cast<std::size_t>(page_size))) {
+            std::vector<std::string_view> keys;
+            keys.reserve(page->objects.size());
+            for (const auto& object : page->objects) keys.push_back(object.key);
             if (auto density = detail::key_density::from_page(keys, range->position)) range->density = std::move(density);
+            if (keys.size() >= 2) {
+              const std::size_t shared = detail::key_density_detail::common_prefix(keys.front(), keys.back());
+              range->page_common = std::string(keys.front().substr(0, shared));
+            }
           }
+          ++range->pages_received;
           // Before the send, which may wait: a cut made meanwhile must fall
           // after every key of this page.
           range->position = page->objects.back().key;
           range->held_keys = true;
+          self->window_seen(*range);
           self->cut_windows();  // what this page showed may give free chains work
         }
         co_await range->pages.send(std::move(*page));
       }
       range->listed = true;
+      self->window_seen(*range);
       if (!range->held_keys) ++self->stats.empty_ranges;
       range->pages.close();
     } catch (...) {
       range->listed = true;
+      self->window_seen(*range);
       self->fail(std::current_exception());
     }
   }

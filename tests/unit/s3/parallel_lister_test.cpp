@@ -190,6 +190,65 @@ TEST_CASE("random key sets, chain counts and page sizes all list exactly", "[par
   }
 }
 
+// Keys in folders of folders, with the names that sit next to a folder in
+// byte order: an object named like the folder ("d3/"), the folder's name
+// alone ("d3"), and names a byte before or after the delimiter ("d3!x",
+// "d3.x", "d30/...").
+std::set<std::string> foldered_keys(std::mt19937_64& random, std::size_t count) {
+  static const std::vector<std::string> tails = {"", "!x", ".x", "-x", "0/", "/", "~", "é/"};
+  std::set<std::string> keys;
+  while (keys.size() < count) {
+    std::string key = "p/d" + std::to_string(random() % 6) + tails[random() % tails.size()];
+    if (key.back() == '/' && random() % 4 != 0) {
+      key += "m" + std::to_string(random() % 5) + tails[random() % tails.size()];
+      if (key.back() == '/' && random() % 3 != 0) key += "f-" + std::to_string(random() % 100000);
+    }
+    keys.insert(key);
+  }
+  return keys;
+}
+
+TEST_CASE("folders probed for their groups list exactly, the names around each folder included", "[parallel_list]") {
+  std::mt19937_64 random(4);
+  std::size_t probes = 0;
+  for (int round = 0; round < 60; ++round) {
+    const auto keys = foldered_keys(random, 200 + random() % 3000);
+    const int chains = 2 + static_cast<int>(random() % 15);
+    const int page_size = 5 + static_cast<int>(random() % 200);
+    fixture f(keys, std::chrono::microseconds(100));
+    INFO("round " << round << ": " << keys.size() << " keys, chains " << chains << ", page size " << page_size);
+    const auto got = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "p/", .max_keys = page_size},
+                                                   {.chains = chains}));
+    CHECK(got.keys == expected_listing(keys, "p/"));
+    probes += got.stats.probes;
+  }
+  CHECK(probes > 0);  // (the folders were probed at all)
+}
+
+TEST_CASE("dated keys: the lister finds the years and months instead of guessing across them", "[parallel_list]") {
+  // YYYY/MM/invoice-N with N spread over every month: one page shows one
+  // month, whose numbers say nothing of where the next month starts.
+  std::set<std::string> keys;
+  for (int i = 0; i < 30000; ++i) {
+    char key[64];
+    std::snprintf(key, sizeof key, "%04d/%02d/invoice-%08d.pdf", 2020 + i % 7, 1 + (i / 7) % 12, i);
+    keys.insert(key);
+  }
+  for (const int chains : {4, 16}) {
+    fixture f(keys, std::chrono::microseconds(200));
+    const auto got = run_async(f.context, list_all(f.s3, {.bucket = "b", .max_keys = 100}, {.chains = chains}));
+    INFO(chains << " chains: " << got.stats.requests << " requests, " << got.stats.probes << " probes, "
+                << got.stats.empty_ranges << " empty ranges of " << got.stats.chains_started << ", "
+                << got.stats.keys_dropped << " keys dropped");
+    CHECK(got.keys == expected_listing(keys, ""));
+    CHECK(got.stats.probes >= 2);  // the years, then a year's months
+    // One chain needs 300 requests. Guesses across months cost more than
+    // twice that (and dropped most keys once) before the probes.
+    CHECK(got.stats.requests <= 2 * 300);
+    CHECK(got.stats.keys_dropped <= keys.size() / 4);
+  }
+}
+
 TEST_CASE("a listing smaller than a page costs one request; an empty one too", "[parallel_list]") {
   fixture f({"in/a.pdf", "in/b.pdf", "other"});
   const auto small = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "in/"}, {.chains = 16}));
