@@ -1,8 +1,7 @@
 // An in-memory ListObjectsV2 for unit tests: a RequestSender that answers
 // from a sorted key set as S3 does (prefix, start-after, continuation-token,
 // delimiter, max-keys, encoding-type=url; the token is opaque to the
-// client), each
-// answer after a random delay of up to `max_delay`, and answers 500
+// client), each answer after a random delay of up to `max_delay`, and answers 500
 // InternalError to the requests `fail_request` picks. It counts requests,
 // the keys it answered and the most requests in flight at once. Thread-safe; it must outlive the
 // requests sent to it.

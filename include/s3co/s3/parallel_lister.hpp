@@ -134,7 +134,7 @@ struct list_boundary {
   std::optional<std::string> group_before{};  // that previous entry, when a common prefix and clean_before
   bool more_after = false;                  // the probe stopped after it (there may be more groups)
 
-  std::string cut() const { return group.substr(0, group.size() - 1); }
+  std::string_view cut() const { return std::string_view(group).substr(0, group.size() - 1); }
 };
 
 // Density windows cut one from another, and what they have shown.
@@ -161,7 +161,6 @@ struct list_range {
   bool unseen_window = false;              // a window of that run, no page listed yet
   int pages_received = 0;                  // pages holding keys its chain received
   bool listed = false;                     // its chain asks for nothing more
-  bool held_keys = false;
   flow::channel<list_page> pages;
 };
 
@@ -330,8 +329,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     rest->position = cut;
     rest->through = std::move(range.through);
     rest->list_prefix = range.list_prefix;  // (a subset of its keys: all under it too)
-    const auto past = std::upper_bound(range.boundaries.begin(), range.boundaries.end(), cut,
-                                       [](const std::string& key, const detail::list_boundary& boundary) {
+    const auto past = std::upper_bound(range.boundaries.begin(), range.boundaries.end(), std::string_view(cut),
+                                       [](std::string_view key, const detail::list_boundary& boundary) {
                                          return key < boundary.cut();
                                        });
     rest->boundaries.assign(std::make_move_iterator(past), std::make_move_iterator(range.boundaries.end()));
@@ -378,7 +377,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     if (!boundary) return false;
     const detail::list_boundary taken = *boundary;
     range.boundaries.erase(range.boundaries.begin());
-    const range_ptr rest = cut_range(it, taken.cut());
+    const range_ptr rest = cut_range(it, std::string(taken.cut()));
     // A range that now ends just before a group that follows its own group
     // in the probe holds that group's keys only: its chain lists under it
     // and stops at its end (no page past the cut).
@@ -410,7 +409,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   // window or two are found empty, not dozens.
   bool cut_by_density(std::list<range_ptr>::iterator it) {
     detail::list_range& range = **it;
-    if (!range.density || range.probes > 0 || !levels_to_probe(range).empty()) return false;
+    // (No range has levels left to probe: cut_windows probes before it cuts.)
+    if (!range.density || range.probes > 0) return false;
     if (range.windows ? range.windows->unseen > range.windows->found_keys : range.pages_received < 2) return false;
     std::optional<std::string> end = range.density->ahead(range.position, static_cast<double>(options.pages_per_chain));
     if (!end || (range.through && *end >= *range.through)) return false;
@@ -441,14 +441,14 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
       boundary.clean_before = object == page.objects.end() || object->key > groups[i];
       if (i > 0 && boundary.clean_before) boundary.group_before = groups[i - 1];
       boundary.more_after = page.is_truncated && i + 1 == groups.size();
-      const std::string cut = boundary.cut();
+      const std::string_view cut = boundary.cut();
       while (range_it != ranges.end() && (*range_it)->through && *(*range_it)->through <= cut) ++range_it;
       if (range_it == ranges.end()) break;
       detail::list_range& range = **range_it;
       if (range.listed || cut <= range.position) continue;
       auto& boundaries = range.boundaries;
       const auto at = std::lower_bound(boundaries.begin(), boundaries.end(), cut,
-                                       [](const detail::list_boundary& existing, const std::string& key) {
+                                       [](const detail::list_boundary& existing, std::string_view key) {
                                          return existing.cut() < key;
                                        });
       if (at != boundaries.end() && at->cut() == cut) continue;
@@ -478,7 +478,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     if (!range.unseen_window) return;
     range.unseen_window = false;
     --range.windows->unseen;
-    if (range.held_keys) ++range.windows->found_keys;
+    if (range.pages_received > 0) ++range.windows->found_keys;
   }
 
   // A whole page, but near the range's end about what is left (and a
@@ -539,7 +539,6 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           // Before the send, which may wait: a cut made meanwhile must fall
           // after every key of this page.
           range->position = page->objects.back().key;
-          range->held_keys = true;
           self->window_seen(*range);
           self->cut_windows();  // what this page showed may give free chains work
         }
@@ -547,7 +546,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
       }
       range->listed = true;
       self->window_seen(*range);
-      if (!range->held_keys) ++self->stats.empty_ranges;
+      if (range->pages_received == 0) ++self->stats.empty_ranges;
       range->pages.close();
     } catch (...) {
       range->listed = true;
