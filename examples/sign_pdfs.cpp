@@ -2,7 +2,8 @@
 //
 //   sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N]
 //             [--concurrency N] [--list-concurrency N] [--request-timeout-seconds N]
-//             [--deadline-seconds N] [--event FILE|-]
+//             [--deadline-seconds N] [--start-after KEY] [--end-before KEY]
+//             [--job-id ID] [--shard I --shards N] [--event FILE|-]
 //
 // Flags beat the event's fields, which beat the environment (BUCKET_NAME,
 // PREFIX, URL_EXPIRY_SECONDS, QUEUE_MAX). An event (a file, or stdin for `-`)
@@ -42,7 +43,8 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
-    "[--list-concurrency N] [--request-timeout-seconds N] [--deadline-seconds N] [--event FILE|-]\n";
+    "[--list-concurrency N] [--request-timeout-seconds N] [--deadline-seconds N] [--start-after KEY] "
+    "[--end-before KEY] [--job-id ID] [--shard I --shards N] [--event FILE|-]\n";
 
 // After a cancelling signal, how long the clean-up may take before the
 // program exits anyway: the abort's own bound (5 s) and a final request in
@@ -91,6 +93,11 @@ command_line parse_command_line(int argc, char** argv) {
       {"--page-size", "page_size"},   {"--concurrency", "concurrency"},       {"--list-concurrency", "list_concurrency"},
       {"--request-timeout-seconds", "request_timeout_seconds"},
       {"--deadline-seconds", "deadline_seconds"},
+      {"--start-after", "start_after"},
+      {"--end-before", "end_before"},
+      {"--job-id", "job_id"},
+      {"--shard", "shard"},
+      {"--shards", "shards"},
   };
   command_line parsed;
   for (int i = 1; i < argc; ++i) {

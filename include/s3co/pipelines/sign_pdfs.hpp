@@ -139,6 +139,10 @@ class deadline_exceeded : public s3co::error {
 
 bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept;
 
+// Where shard `shard` of job `job_id` keeps its manifest
+// (<manifest_prefix><job_id>/shard-<shard>.jsonl).
+std::string shard_manifest_key(std::string_view manifest_prefix, std::string_view job_id, int shard);
+
 // A random (version 4) UUID.
 std::string random_uuid();
 
@@ -277,8 +281,9 @@ template <s3::RequestSender Sender>
 boost::asio::awaitable<void> list_matching_keys(s3::client<Sender>& s3, const sign_pdfs_config& config,
                                                 flow::channel<key_batch>& keys, sign_pdfs_result& result,
                                                 sign_pdfs_progress* progress) {
-  s3::parallel_lister pages(s3, {.bucket = config.bucket, .prefix = config.prefix, .max_keys = config.page_size},
-                            {.chains = config.list_concurrency});
+  s3::parallel_lister pages(
+      s3, {.bucket = config.bucket, .prefix = config.prefix, .start_after = config.start_after, .max_keys = config.page_size},
+      {.chains = config.list_concurrency, .end_before = config.end_before});
   std::exception_ptr failure;
   try {
     std::uint64_t sequence = 0;
@@ -381,6 +386,10 @@ inline bool has_suffix_ignoring_case(std::string_view key, std::string_view suff
   return s3co::detail::ends_with_ignoring_ascii_case(key, suffix);
 }
 
+inline std::string shard_manifest_key(std::string_view manifest_prefix, std::string_view job_id, int shard) {
+  return aws::detail::concat({manifest_prefix, job_id, "/shard-", std::to_string(shard), ".jsonl"});
+}
+
 inline std::string random_uuid() {
   thread_local std::mt19937_64 generator{std::random_device{}() ^
                                          static_cast<std::uint64_t>(
@@ -425,7 +434,14 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   const auto executor = co_await boost::asio::this_coro::executor;
 
   sign_pdfs_result result;
-  result.manifest_key = config.manifest_prefix + (options.manifest_id ? options.manifest_id() : random_uuid()) + ".jsonl";
+  if (config.shard) {
+    result.manifest_key = shard_manifest_key(config.manifest_prefix, config.job_id, *config.shard);
+  } else {
+    const std::string id = !config.job_id.empty() ? config.job_id
+                           : options.manifest_id  ? options.manifest_id()
+                                                  : random_uuid();
+    result.manifest_key = config.manifest_prefix + id + ".jsonl";
+  }
   s3::multipart_upload_stream<Sender> manifest(s3, config.bucket, result.manifest_key,
                                                {.part_size = options.manifest_part_size,
                                                 .max_parts_in_flight = options.manifest_parts_in_flight,

@@ -4,7 +4,9 @@
 // flag), the event JSON, the environment, the default. The event accepts
 // exactly `bucket`, `prefix`, `expiry_seconds`, `page_size`, `concurrency`,
 // `list_concurrency`, `queue_size`, `suffix`, `manifest_prefix`,
-// `request_timeout_seconds` and `deadline_seconds`; the environment fallbacks are
+// `request_timeout_seconds`, `deadline_seconds`, and for sharded jobs
+// `start_after`, `end_before`, `job_id`, `shard` and `shards`; the
+// environment fallbacks are
 // BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Text fields must be
 // JSON strings; numbers may be JSON integers or strings of digits (Lambda
 // test events often quote them); null means absent; a field given twice is
@@ -51,7 +53,20 @@ struct sign_pdfs_config {
   // The whole run, 1..604800 s; none: no limit. When it passes, the run
   // stops and cleans up as on any failure, and throws deadline_exceeded.
   std::optional<std::chrono::seconds> deadline{};
+
+  // Sharded jobs: a run lists the keys k with start_after < k < end_before
+  // under the prefix.
+  std::string start_after{};
+  std::optional<std::string> end_before{};
+  // Names the manifest: <manifest_prefix><job_id>.jsonl, or for shard i of
+  // a job <manifest_prefix><job_id>/shard-<i>.jsonl; empty: a random UUID.
+  // 1..128 of A-Z a-z 0-9 . _ - (not starting with '.').
+  std::string job_id{};
+  std::optional<int> shard{};  // 0..shards-1; needs job_id and shards
+  int shards = 0;              // 1..10000 with shard; 0: not a shard
 };
+
+inline constexpr int max_shards = 10'000;  // S3's part limit: a job's shard manifests fit one multipart upload
 
 // Throws aws::config_error naming the first bad field.
 void validate(const sign_pdfs_config& config);
@@ -87,6 +102,11 @@ inline constexpr config_field config_fields[] = {
     {"manifest_prefix", nullptr, field_kind::text},
     {"request_timeout_seconds", nullptr, field_kind::count},
     {"deadline_seconds", nullptr, field_kind::count},
+    {"start_after", nullptr, field_kind::text},
+    {"end_before", nullptr, field_kind::text},
+    {"job_id", nullptr, field_kind::text},
+    {"shard", nullptr, field_kind::count},
+    {"shards", nullptr, field_kind::count},
 };
 
 inline constexpr std::int64_t max_request_timeout_seconds = 3600;
@@ -187,6 +207,38 @@ inline std::map<std::string, std::string, std::less<>> event_fields(std::string_
   return fields;
 }
 
+inline void validate_job_id(std::string_view id, const char* field) {
+  if (id.empty() || id.size() > 128) throw aws::config_error(field, "must be 1 to 128 characters");
+  if (id.front() == '.') throw aws::config_error(field, quoted(id) + " starts with '.'");
+  for (const char c : id) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                         c == '_' || c == '-';
+    if (!allowed) throw aws::config_error(field, quoted(id) + " has a character outside A-Z a-z 0-9 . _ -");
+  }
+}
+
+// The sharding fields, each alone and together.
+inline void validate_sharding(const sign_pdfs_config& config) {
+  if (config.start_after.size() > 1024) throw aws::config_error("start_after", "is longer than S3's 1024-byte key limit");
+  // (A byte more than a key: a shard may end just after its last key, at that key plus a NUL.)
+  if (config.end_before && config.end_before->size() > 1025) {
+    throw aws::config_error("end_before", "is longer than S3's 1024-byte key limit");
+  }
+  if (config.end_before && *config.end_before <= config.start_after) {
+    throw aws::config_error("end_before", "must come after start_after: the listing would be empty");
+  }
+  if (!config.job_id.empty()) validate_job_id(config.job_id, "job_id");
+  if (config.shard.has_value() != (config.shards != 0)) {
+    throw config.shard ? aws::config_error("shards", "is required with shard (the job's shard count)")
+                       : aws::config_error("shard", "is required with shards (this shard's number, from 0)");
+  }
+  if (config.shard) {
+    in_range(config.shards, 1, max_shards, "shards");
+    in_range(*config.shard, 0, config.shards - 1, "shard");
+    if (config.job_id.empty()) throw aws::config_error("job_id", "is required for a shard");
+  }
+}
+
 }  // namespace detail
 
 inline void validate(const sign_pdfs_config& config) {
@@ -201,6 +253,7 @@ inline void validate(const sign_pdfs_config& config) {
   if (config.manifest_prefix.size() > 900) throw aws::config_error("manifest_prefix", "is too long for a key");
   detail::in_range(config.request_timeout.count(), 1, detail::max_request_timeout_seconds, "request_timeout_seconds");
   if (config.deadline) detail::in_range(config.deadline->count(), 1, detail::max_deadline_seconds, "deadline_seconds");
+  detail::validate_sharding(config);
 }
 
 inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const config_overrides& overrides) {
@@ -229,7 +282,17 @@ inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const
     else if (field.name == "prefix") config.prefix = text;
     else if (field.name == "suffix") config.suffix = text;
     else if (field.name == "manifest_prefix") config.manifest_prefix = text;
-    else if (field.name == "expiry_seconds") {
+    else if (field.name == "start_after") config.start_after = text;
+    else if (field.name == "end_before") config.end_before = text;
+    else if (field.name == "job_id") {
+      if (text.empty()) throw aws::config_error(source, "must not be empty (leave it out for a random manifest name)");
+      config.job_id = text;
+    }
+    else if (field.name == "shard") {
+      config.shard = static_cast<int>(detail::in_range(detail::parse_count(text, source), 0, max_shards - 1, source));
+    } else if (field.name == "shards") {
+      config.shards = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, max_shards, source));
+    } else if (field.name == "expiry_seconds") {
       config.expiry = std::chrono::seconds(detail::in_range(detail::parse_count(text, source), 1, 604800, source));
     } else if (field.name == "page_size") {
       config.page_size = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, 1000, source));

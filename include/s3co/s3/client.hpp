@@ -81,10 +81,32 @@ struct put_object_request {
   bool if_none_match = false;  // only create: 412 PreconditionFailed when the key exists
 };
 
+// Bytes first..last of an object, both included (HTTP's Range).
+struct byte_range {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+
 struct get_object_request {
   std::string_view bucket{};
   std::string_view key{};
   std::string_view to_file{};  // empty: the body comes back in memory (up to the transport's body limit)
+  std::optional<byte_range> range{};
+  std::string_view if_match{};  // an ETag: 412 PreconditionFailed when the object has changed
+};
+
+// UploadPartCopy: a part of `key`'s upload copied server-side from
+// source_key's bytes `range` (whole object: none), pinned to source_etag
+// when given.
+struct upload_part_copy_request {
+  std::string_view bucket{};
+  std::string_view key{};
+  std::string_view upload_id{};
+  int part_number = 0;  // 1..10,000
+  std::string_view source_bucket{};
+  std::string_view source_key{};
+  std::optional<byte_range> range{};
+  std::string_view source_etag{};
 };
 
 struct delete_object_request {
@@ -114,6 +136,7 @@ struct completed_part {
 // Each throws aws::config_error naming the first bad field.
 void validate(const put_object_request& request);
 void validate(const get_object_request& request);
+void validate(const upload_part_copy_request& request);
 void validate(const delete_object_request& request);
 void validate(const list_multipart_uploads_request& request);
 
@@ -181,6 +204,7 @@ class client {
   // Multipart building blocks (multipart_upload.hpp composes them safely).
   boost::asio::awaitable<std::string> create_multipart_upload(std::string bucket, std::string key,
                                                               object_attributes attributes);
+  boost::asio::awaitable<std::string> upload_part_copy(upload_part_copy_request request);  // the part's ETag
   boost::asio::awaitable<std::string> upload_part(std::string bucket, std::string key, std::string upload_id,
                                                   int part_number, std::string body);
   boost::asio::awaitable<put_result> complete_multipart_upload(std::string bucket, std::string key,
@@ -222,6 +246,17 @@ inline void require_bucket_and_key(std::string_view bucket, std::string_view key
   if (key.empty()) throw aws::config_error("key", "must not be empty");
 }
 
+inline void validate_range(const byte_range& range, const char* field) {
+  if (range.last < range.first) {
+    throw aws::config_error(field, "ends (" + std::to_string(range.last) + ") before it starts (" +
+                                       std::to_string(range.first) + ")");
+  }
+}
+
+inline std::string range_header(const byte_range& range) {
+  return "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last);
+}
+
 // Date has whole seconds: a smaller difference is the header's rounding.
 inline constexpr std::chrono::milliseconds clock_tolerance{1500};
 
@@ -231,7 +266,21 @@ inline void validate(const put_object_request& request) {
   detail::require_bucket_and_key(request.bucket, request.key);
 }
 
-inline void validate(const get_object_request& request) { detail::require_bucket_and_key(request.bucket, request.key); }
+inline void validate(const get_object_request& request) {
+  detail::require_bucket_and_key(request.bucket, request.key);
+  if (request.range) detail::validate_range(*request.range, "range");
+}
+
+inline void validate(const upload_part_copy_request& request) {
+  detail::require_bucket_and_key(request.bucket, request.key);
+  if (request.upload_id.empty()) throw aws::config_error("upload_id", "must not be empty");
+  if (request.part_number < 1 || request.part_number > 10'000) {
+    throw aws::config_error("part_number", std::to_string(request.part_number) + " is outside 1..10000");
+  }
+  if (request.source_bucket.empty()) throw aws::config_error("source_bucket", "must not be empty");
+  if (request.source_key.empty()) throw aws::config_error("source_key", "must not be empty");
+  if (request.range) detail::validate_range(*request.range, "range");
+}
 
 inline void validate(const delete_object_request& request) {
   detail::require_bucket_and_key(request.bucket, request.key);
@@ -396,6 +445,8 @@ boost::asio::awaitable<std::string> client<Sender>::get_object(get_object_reques
   validate(args);
   http::request request = make_request(aws::http_method::get, args.bucket, args.key);
   request.response_file = args.to_file;
+  if (args.range) request.headers.push_back({"Range", detail::range_header(*args.range)});
+  if (!args.if_match.empty()) request.headers.push_back({"If-Match", std::string(args.if_match)});
   http::response response = co_await send(std::move(request));
   co_return std::move(response.body);
 }
@@ -435,6 +486,34 @@ boost::asio::awaitable<std::string> client<Sender>::upload_part(std::string buck
     const std::string operation = "UploadPart " + bucket + "/" + key + " part " + std::to_string(part_number);
     detail::throw_malformed(operation, "response has no ETag");
   }
+  co_return etag;
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<std::string> client<Sender>::upload_part_copy(upload_part_copy_request args) {
+  validate(args);
+  const std::string operation = "UploadPartCopy " + std::string(args.bucket) + "/" + std::string(args.key) +
+                                " part " + std::to_string(args.part_number) + " from " +
+                                std::string(args.source_bucket) + "/" + std::string(args.source_key);
+  std::vector<aws::query_parameter> query{{"partNumber", std::to_string(args.part_number)},
+                                          {"uploadId", std::string(args.upload_id)}};
+  http::request request = make_request(aws::http_method::put, args.bucket, args.key, std::move(query));
+  std::string source = "/" + std::string(args.source_bucket) + "/";
+  aws::append_uri_encoded(source, args.source_key, aws::slash_handling::keep);
+  request.headers.push_back({"x-amz-copy-source", std::move(source)});
+  if (args.range) request.headers.push_back({"x-amz-copy-source-range", detail::range_header(*args.range)});
+  if (!args.source_etag.empty()) request.headers.push_back({"x-amz-copy-source-if-match", std::string(args.source_etag)});
+  detail::set_body(request, {});
+  http::response response = co_await send(std::move(request));
+  // Like CompleteMultipartUpload, a copy may answer 200 with an <Error> body.
+  pugi::xml_document document;
+  if (document.load_buffer(response.body.data(), response.body.size()) && document.child("Error")) {
+    throw make_s3_error(operation, response.status, response.body, response.header("x-amz-request-id"),
+                        response.attempts);
+  }
+  const pugi::xml_node root = detail::parse_xml_root(document, response.body, "CopyPartResult", operation);
+  std::string etag = root.child_value("ETag");
+  if (etag.empty()) detail::throw_malformed(operation, "response has no ETag");
   co_return etag;
 }
 

@@ -8,6 +8,11 @@
 //   (max_parts_in_flight + 1) * part_size whatever the total size.
 // - complete() sends the last part, waits for all, and completes the upload
 //   with the ETags in part order.
+// - append_object() adds a stored object's bytes: copied server-side
+//   (UploadPartCopy, pinned to its ETag) as parts of their own where S3's
+//   5 MiB minimum allows, and read into the stream (ranged GETs of at most
+//   a part) where it does not: an object smaller than that, and the bytes
+//   that fill the part being written, for only the last part may be short.
 //
 // Nothing half-written stays behind, whatever happens:
 // - On any failure of write() or complete(), the upload is aborted and the
@@ -70,7 +75,16 @@
 namespace s3co::s3 {
 
 inline constexpr std::size_t min_part_size = 5 * 1024 * 1024;
+inline constexpr std::uint64_t max_part_size = 5ull * 1024 * 1024 * 1024;
 inline constexpr int max_parts = 10'000;
+
+// An object already in S3, as a listing describes it.
+struct stored_object {
+  std::string bucket{};
+  std::string key{};
+  std::uint64_t size = 0;
+  std::string etag{};  // empty: not pinned
+};
 
 struct multipart_options {
   std::size_t part_size = 8 * 1024 * 1024;
@@ -132,6 +146,8 @@ class multipart_upload_stream {
   multipart_upload_stream& operator=(const multipart_upload_stream&) = delete;
 
   boost::asio::awaitable<void> write(std::string_view bytes);
+  // Appends `source`'s bytes (see above); its size and ETag as listed.
+  boost::asio::awaitable<void> append_object(stored_object source);
   boost::asio::awaitable<upload_summary> complete();
   boost::asio::awaitable<void> abort();
 
@@ -179,7 +195,19 @@ class multipart_upload_stream {
 
   enum class state { open, completed, aborted, failed };
 
+  // Runs `op`; on its failure, the stream fails: the upload is aborted and
+  // the failure rethrown.
+  boost::asio::awaitable<void> abort_on_failure(boost::asio::awaitable<void> op);
+  boost::asio::awaitable<void> buffer_bytes(std::string_view bytes);
+  boost::asio::awaitable<void> copy_in(stored_object source);
+  boost::asio::awaitable<void> read_in(const stored_object& source, std::uint64_t first, std::uint64_t count);
+  // Starts part next_part_ as make_part(part_number) in flight, once there is room.
+  template <typename MakePart>
+  boost::asio::awaitable<void> start_part(MakePart make_part);
   boost::asio::awaitable<void> ship_part();
+  static boost::asio::awaitable<std::string> copy_part(client<Sender>& s3, std::string bucket, std::string key,
+                                                       std::string upload_id, int part_number, stored_object source,
+                                                       byte_range range);
   boost::asio::awaitable<put_result> send_final_request();
   static bool may_have_been_applied(std::exception_ptr failure) noexcept;
   boost::asio::awaitable<void> collect_one();
@@ -220,7 +248,7 @@ inline void validate(const multipart_options& options) {
   if (options.part_size < min_part_size) {
     throw aws::config_error("part_size", std::to_string(options.part_size) + " is below S3's minimum of 5 MiB");
   }
-  if (options.part_size > 5ull * 1024 * 1024 * 1024) {
+  if (options.part_size > max_part_size) {
     throw aws::config_error("part_size", std::to_string(options.part_size) + " is above S3's maximum of 5 GiB");
   }
   if (options.max_parts_in_flight < 1) throw aws::config_error("max_parts_in_flight", "must be at least 1");
@@ -292,18 +320,20 @@ void multipart_upload_stream<Sender>::ensure_open(const char* operation) const {
 template <RequestSender Sender>
 boost::asio::awaitable<void> multipart_upload_stream<Sender>::write(std::string_view bytes) {
   ensure_open("write");
+  co_await abort_on_failure(buffer_bytes(bytes));
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::append_object(stored_object source) {
+  ensure_open("append_object");
+  co_await abort_on_failure(copy_in(std::move(source)));
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_on_failure(boost::asio::awaitable<void> op) {
   std::exception_ptr failure;
   try {
-    while (!bytes.empty()) {
-      // A full buffer ships only once more bytes arrive: an upload of
-      // exactly one part stays a single PutObject.
-      if (buffer_.size() == options_.part_size) co_await ship_part();
-      if (buffer_.capacity() < options_.part_size) buffer_.reserve(options_.part_size);
-      const std::size_t take = std::min(options_.part_size - buffer_.size(), bytes.size());
-      buffer_.append(bytes.substr(0, take));
-      bytes.remove_prefix(take);
-      bytes_written_ += take;
-    }
+    co_await std::move(op);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -316,6 +346,64 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::write(std::string_
 }
 
 template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::buffer_bytes(std::string_view bytes) {
+  while (!bytes.empty()) {
+    // A full buffer ships only once more bytes arrive: an upload of
+    // exactly one part stays a single PutObject.
+    if (buffer_.size() == options_.part_size) co_await ship_part();
+    if (buffer_.capacity() < options_.part_size) buffer_.reserve(options_.part_size);
+    const std::size_t take = std::min(options_.part_size - buffer_.size(), bytes.size());
+    buffer_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    bytes_written_ += take;
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::copy_in(stored_object source) {
+  std::uint64_t offset = 0;
+  // Only a full part may come before a copied one.
+  if (!buffer_.empty() && buffer_.size() < options_.part_size) {
+    offset = std::min<std::uint64_t>(options_.part_size - buffer_.size(), source.size);
+    co_await read_in(source, 0, offset);
+  }
+  const std::uint64_t rest = source.size - offset;
+  if (rest < min_part_size) {
+    co_await read_in(source, offset, rest);
+    co_return;
+  }
+  if (!buffer_.empty()) co_await ship_part();
+  // Parts of at most 5 GiB, as even as can be (each at least 5 MiB).
+  const std::uint64_t count = (rest + max_part_size - 1) / max_part_size;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t first = offset + rest * i / count;
+    const std::uint64_t end = offset + rest * (i + 1) / count;
+    co_await start_part([&](int part_number) {
+      return copy_part(s3_, bucket_, key_, upload_id_, part_number, source, {.first = first, .last = end - 1});
+    });
+    bytes_written_ += end - first;
+  }
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::read_in(const stored_object& source,
+                                                                     std::uint64_t first, std::uint64_t count) {
+  for (std::uint64_t done = 0; done < count;) {
+    const std::uint64_t take = std::min<std::uint64_t>(count - done, options_.part_size);
+    get_object_request read{.bucket = source.bucket, .key = source.key,
+                            .range = byte_range{.first = first + done, .last = first + done + take - 1},
+                            .if_match = source.etag};
+    const std::string bytes = co_await s3_.get_object(read);
+    if (bytes.size() != take) {
+      detail::throw_malformed("GetObject " + source.bucket + "/" + source.key,
+                              "asked for " + std::to_string(take) + " bytes, received " + std::to_string(bytes.size()));
+    }
+    co_await buffer_bytes(bytes);
+    done += take;
+  }
+}
+
+template <RequestSender Sender>
 boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_or_report(std::exception_ptr failure) {
   if (upload_id_.empty()) co_return;
   if (auto abort_error = co_await drain_and_abort(s3_, in_flight_, bucket_, key_, upload_id_, options_.abort_timeout)) {
@@ -324,7 +412,8 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::abort_or_report(st
 }
 
 template <RequestSender Sender>
-boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
+template <typename MakePart>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::start_part(MakePart make_part) {
   if (upload_id_.empty()) {
     const auto executor = co_await boost::asio::this_coro::executor;
     in_flight_ = std::make_shared<in_flight_parts>(executor, options_.max_parts_in_flight);
@@ -340,7 +429,6 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
   const int part_number = next_part_++;
   etags_.resize(static_cast<std::size_t>(part_number));
   ++in_flight_->count;
-  std::string body = std::exchange(buffer_, std::string());
   auto report = [parts = in_flight_, part_number](std::exception_ptr error, std::string etag) {
     parts->cancellations[part_number].finished = true;
     parts->outcomes.try_send(boost::system::error_code(), part_outcome{part_number, std::move(etag), error});
@@ -348,9 +436,32 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
   // Its own cancellation, not the writer's: a part is cancelled only when
   // the upload is given up (drain_and_abort).
   boost::asio::cancellation_signal& cancellation = in_flight_->cancellations[part_number].signal;
-  boost::asio::co_spawn(in_flight_->outcomes.get_executor(),
-                        s3_.upload_part(bucket_, key_, upload_id_, part_number, std::move(body)),
+  boost::asio::co_spawn(in_flight_->outcomes.get_executor(), make_part(part_number),
                         boost::asio::bind_cancellation_slot(cancellation.slot(), std::move(report)));
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
+  co_await start_part([this](int part_number) {
+    return s3_.upload_part(bucket_, key_, upload_id_, part_number, std::exchange(buffer_, std::string()));
+  });
+}
+
+// The part owns what it sends: it may outlive the stream (a background abort waits for it).
+template <RequestSender Sender>
+boost::asio::awaitable<std::string> multipart_upload_stream<Sender>::copy_part(client<Sender>& s3, std::string bucket,
+                                                                               std::string key, std::string upload_id,
+                                                                               int part_number, stored_object source,
+                                                                               byte_range range) {
+  const upload_part_copy_request request{.bucket = bucket,
+                                         .key = key,
+                                         .upload_id = upload_id,
+                                         .part_number = part_number,
+                                         .source_bucket = source.bucket,
+                                         .source_key = source.key,
+                                         .range = range,
+                                         .source_etag = source.etag};
+  co_return co_await s3.upload_part_copy(request);
 }
 
 template <RequestSender Sender>

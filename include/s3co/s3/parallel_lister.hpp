@@ -11,6 +11,8 @@
 // at the first key past through, dropping it and the rest of that page
 // (they are the next range's). A cut at m turns (a, t] into (a, m] and
 // (m, t]: nothing overlaps, nothing falls between.
+// The listing itself is the range (request.start_after, options.end_before),
+// the one range whose end is excluded (a shard of a job, say).
 //
 //   merger ◀─ [ range 1 ][ range 2 ][ range 3 ] … [ range n ──────────▶ end
 //              chain 1    chain 2    chain 3        chain n (the tail)
@@ -108,6 +110,10 @@ namespace s3co::s3 {
 struct parallel_list_options {
   int chains = 8;           // 1..64 requests in flight at most (probes included); 1 lists as list_paginator does
   int pages_per_chain = 2;  // 1..16 pages a range buffers ahead of the merger
+  // The listing ends before this key: it holds the keys k with
+  // request.start_after < k < end_before (none: to the prefix's end), and
+  // asks for no page past it.
+  std::optional<std::string> end_before{};
 };
 
 // Throws aws::config_error naming the field.
@@ -149,6 +155,7 @@ struct list_range {
 
   std::string after;                   // listed after this key
   std::optional<std::string> through;  // its last possible key; none: to the end
+  bool through_excluded = false;       // through is the listing's end_before: its keys lie before it
   std::string position;                // the last key its chain received (after, before any)
   std::string list_prefix;             // a narrower prefix holding all its keys left (empty: none known)
   std::string first_group;             // the group its keys begin with, when cut just before it (empty: unknown)
@@ -233,6 +240,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     auto whole = std::make_shared<detail::list_range>(static_cast<std::size_t>(self->options.pages_per_chain));
     whole->after = self->request.start_after;
     whole->position = self->request.start_after;
+    whole->through = self->options.end_before;
+    whole->through_excluded = self->options.end_before.has_value();
     self->ranges.push_back(whole);
     self->start_chain(whole);
     self->merging = true;
@@ -328,6 +337,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     rest->after = cut;
     rest->position = cut;
     rest->through = std::move(range.through);
+    rest->through_excluded = std::exchange(range.through_excluded, false);
     rest->list_prefix = range.list_prefix;  // (a subset of its keys: all under it too)
     const auto past = std::upper_bound(range.boundaries.begin(), range.boundaries.end(), std::string_view(cut),
                                        [](std::string_view key, const detail::list_boundary& boundary) {
@@ -513,10 +523,10 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
         range->listed = !page->is_truncated;
         // `through` is read now, after the answer: a cut may have moved it.
         if (range->through) {
-          const auto past = std::upper_bound(page->objects.begin(), page->objects.end(), *range->through,
-                                             [](const std::string& through, const object_summary& object) {
-                                               return through < object.key;
-                                             });
+          const auto past = std::partition_point(
+              page->objects.begin(), page->objects.end(),
+              [through = std::string_view(*range->through), excluded = range->through_excluded](
+                  const object_summary& object) { return excluded ? object.key < through : object.key <= through; });
           if (past != page->objects.end()) {
             self->stats.keys_dropped += static_cast<std::uint64_t>(page->objects.end() - past);
             page->objects.erase(past, page->objects.end());
@@ -606,6 +616,9 @@ parallel_lister<Sender>::parallel_lister(client<Sender>& s3, list_request reques
   }
   if (!core_->request.continuation_token.empty()) {
     throw aws::config_error("continuation_token", "is not supported by the parallel lister (use start_after)");
+  }
+  if (options.end_before && *options.end_before <= core_->request.start_after) {
+    throw aws::config_error("end_before", "must come after start_after: the listing would be empty");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <boost/asio/io_context.hpp>
@@ -176,6 +177,50 @@ TEST_CASE("page sizes 1, 10, 1000, concurrency 1, 4, 16 and list concurrency 1, 
     }
   }
   CHECK(reference->size() == 180 + tricky_pdfs);
+}
+
+TEST_CASE("shards of a job cover the prefix exactly: their manifests, one after another, are the single run's",
+          "[pipeline]") {
+  pipeline_fixture f;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back("job/" + std::to_string(i % 7) + "/" + std::to_string(i) + ".pdf");
+  for (auto& key : s3co::testing::tricky_keys(40, 5)) {
+    if (key.size() < 1000) keys.push_back("job/" + key + ".pdf");
+  }
+  f.seed(keys);
+  pipelines::sign_pdfs_config single;
+  single.prefix = "job/";
+  single.page_size = 17;
+  const auto whole = keys_of(f.manifest_of(f.run(single)));
+  REQUIRE(whole.size() > 300);  // (a tricky key that is not UTF-8 counts as an error)
+
+  // Shards end just after a key (that key plus a NUL) and start after it,
+  // as a plan cuts them, or end before a key named by hand.
+  const std::string& cut_a = whole[whole.size() / 3];
+  const std::string cut_b = whole[2 * whole.size() / 3];
+  const std::vector<std::pair<std::string, std::optional<std::string>>> ranges = {
+      {"", cut_a + std::string(1, '\0')}, {cut_a, cut_b}, {whole[2 * whole.size() / 3 - 1], std::nullopt}};
+  std::vector<std::string> joined;
+  for (int shard = 0; shard < 3; ++shard) {
+    pipelines::sign_pdfs_config config = single;
+    config.start_after = ranges[static_cast<std::size_t>(shard)].first;
+    config.end_before = ranges[static_cast<std::size_t>(shard)].second;
+    config.list_concurrency = 4;
+    config.job_id = "job-1";
+    config.shard = shard;
+    config.shards = 3;
+    const auto result = f.run(config);
+    CHECK(result.manifest_key == "manifests/job-1/shard-" + std::to_string(shard) + ".jsonl");
+    const auto listed = keys_of(f.manifest_of(result));
+    CHECK(result.count == listed.size());
+    CHECK_FALSE(listed.empty());
+    joined.insert(joined.end(), listed.begin(), listed.end());
+  }
+  CHECK(joined == whole);
+
+  pipelines::sign_pdfs_config named = single;
+  named.job_id = "named-job";
+  CHECK(f.run(named).manifest_key == "manifests/named-job.jsonl");
 }
 
 TEST_CASE("presigning on a thread pool gives the same manifest", "[pipeline]") {

@@ -75,6 +75,40 @@ TEST_CASE("the request timeout and the deadline: defaults, values and bad values
   CHECK_THROWS_WITH(pipelines::validate(direct), Catch::StartsWith("deadline_seconds:"));
 }
 
+TEST_CASE("a shard of a job: its range, job id and number, checked alone and together", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  const auto shard = load_sign_pdfs_config(
+      R"({"bucket":"b-1","start_after":"docs/a.pdf","end_before":"docs/m.pdf\u0000","job_id":"job-7.x_y","shard":3,"shards":"8"})");
+  CHECK(shard.start_after == "docs/a.pdf");
+  CHECK(shard.end_before == std::string("docs/m.pdf\0", 11));
+  CHECK(shard.job_id == "job-7.x_y");
+  CHECK(shard.shard == 3);
+  CHECK(shard.shards == 8);
+  const auto plain = load_sign_pdfs_config(R"({"bucket":"b-1"})");
+  CHECK(plain.start_after.empty());
+  CHECK_FALSE(plain.end_before.has_value());
+  CHECK_FALSE(plain.shard.has_value());
+  CHECK(load_sign_pdfs_config("", {{"bucket", "b-1"}, {"job_id", "J"}}).job_id == "J");  // a job id alone names the manifest
+
+  CHECK(blamed_field(R"({"bucket":"b-1","start_after":"b","end_before":"a"})") == "end_before");
+  CHECK(blamed_field(R"({"bucket":"b-1","start_after":"a","end_before":"a"})") == "end_before");
+  CHECK(blamed_field(R"({"bucket":"b-1","end_before":""})") == "end_before");
+  CHECK(blamed_field(R"({"bucket":"b-1","start_after":7})") == "start_after");
+  CHECK(blamed_field(R"({"bucket":"b-1","start_after":")" + std::string(1025, 'k') + R"("})") == "start_after");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":""})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"a/b"})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":".."})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":")" + std::string(129, 'j') + R"("})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":0})") == "shards");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shards":2})") == "shard");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":2,"shards":2})") == "shard");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":-1,"shards":2})") == "shard");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":0,"shards":10001})") == "shards");
+  CHECK(blamed_field(R"({"bucket":"b-1","shard":0,"shards":2})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":9999,"shards":10000})") == "(accepted)");
+}
+
 TEST_CASE("flags beat the event, the event beats the environment", "[config]") {
   s3co::testing::scoped_environment env;
   clean_environment(env);

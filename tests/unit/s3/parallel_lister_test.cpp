@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -43,11 +44,15 @@ std::vector<std::string_view> views(const std::vector<std::string>& keys) {
 }
 
 // What one ListObjectsV2 chain would list: the keys with the prefix after start_after, in order.
+// (With end_before: those before it.)
 std::vector<std::string> expected_listing(const std::set<std::string>& keys, const std::string& prefix,
-                                          const std::string& start_after = {}) {
+                                          const std::string& start_after = {},
+                                          const std::optional<std::string>& end_before = std::nullopt) {
   std::vector<std::string> out;
   for (const auto& key : keys) {
-    if (key.compare(0, prefix.size(), prefix) == 0 && key > start_after) out.push_back(key);
+    if (key.compare(0, prefix.size(), prefix) == 0 && key > start_after && (!end_before || key < *end_before)) {
+      out.push_back(key);
+    }
   }
   return out;
 }
@@ -223,6 +228,44 @@ TEST_CASE("folders probed for their groups list exactly, the names around each f
     probes += got.stats.probes;
   }
   CHECK(probes > 0);  // (the folders were probed at all)
+}
+
+TEST_CASE("a listing that ends before a key holds exactly the keys before it, at any chain count", "[parallel_list]") {
+  std::mt19937_64 random(11);
+  for (int round = 0; round < 40; ++round) {
+    const auto keys = random() % 2 ? random_keys(random, 1 + random() % 2000) : foldered_keys(random, 1 + random() % 2000);
+    const auto key_at = [&](std::size_t i) { return *std::next(keys.begin(), static_cast<long>(i % keys.size())); };
+    const std::string start_after = random() % 2 ? key_at(random()) : "";
+    // A key, a key and a NUL (the smallest string after it), or a key's stem.
+    std::string end_before = key_at(random());
+    if (random() % 3 == 0) end_before.push_back('\0');
+    if (random() % 3 == 0) end_before.resize(end_before.size() / 2 + 1);
+    if (end_before <= start_after) continue;
+    const int chains = 1 + static_cast<int>(random() % 16);
+    const int page_size = 1 + static_cast<int>(random() % 200);
+    fixture f(keys, std::chrono::microseconds(100));
+    INFO("round " << round << ": " << keys.size() << " keys, chains " << chains << ", page size " << page_size
+                  << ", after '" << start_after << "', before '" << end_before << "'");
+    const auto got = run_async(
+        f.context, list_all(f.s3, {.bucket = "b", .prefix = "p/", .start_after = start_after, .max_keys = page_size},
+                            {.chains = chains, .end_before = end_before}));
+    CHECK(got.keys == expected_listing(keys, "p/", start_after, end_before));
+  }
+}
+
+TEST_CASE("a listing that ends early asks for no page far past its end", "[parallel_list]") {
+  fixture f([] {
+    const auto keys = numbered_keys("p/k%06d", 20000);
+    return std::set<std::string>(keys.begin(), keys.end());
+  }());
+  const auto got = run_async(f.context, list_all(f.s3, {.bucket = "b", .prefix = "p/", .max_keys = 100},
+                                                 {.chains = 8, .end_before = "p/k002000"}));
+  REQUIRE(got.keys.size() == 2000);
+  CHECK(got.keys.back() == "p/k001999");
+  // 20 pages hold the keys; windows never reach past the end, so at most a
+  // few pages per chain are spent on guesses.
+  CHECK(got.stats.requests <= 60);
+  CHECK(got.stats.keys_dropped <= 800);
 }
 
 TEST_CASE("dated keys: the lister finds the years and months instead of guessing across them", "[parallel_list]") {
@@ -408,4 +451,6 @@ TEST_CASE("options and requests the lister cannot serve are refused by name", "[
                     Catch::StartsWith("pages_per_chain:"));
   CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b", .delimiter = "/"}), Catch::StartsWith("delimiter:"));
   CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = ""}), Catch::StartsWith("bucket:"));
+  CHECK_THROWS_WITH(s3::parallel_lister(f.s3, {.bucket = "b", .start_after = "p/k"}, {.end_before = "p/k"}),
+                    Catch::StartsWith("end_before:"));
 }
