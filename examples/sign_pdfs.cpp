@@ -4,6 +4,15 @@
 //             [--concurrency N] [--list-concurrency N] [--request-timeout-seconds N]
 //             [--deadline-seconds N] [--start-after KEY] [--end-before KEY]
 //             [--job-id ID] [--shard I --shards N] [--event FILE|-]
+//   sign_pdfs plan --shards N [--array] [the run's flags]
+//   sign_pdfs combine --job-id ID [--bucket B] [--expiry-seconds N] [--event FILE|-]
+//
+// `plan` lists the prefix and prints N shard events for a job (the event
+// field `plan`): one JSON per line, or with --array one JSON array (a Map
+// state's items). Each runs as `sign_pdfs --event FILE` anywhere, and writes
+// manifests/<job_id>/shard-<i>.jsonl. `combine` (the event field `combine`)
+// joins a job's shard manifests into manifests/<job_id>.jsonl and prints a
+// run's result (s3co/pipelines/sign_pdfs_jobs.hpp).
 //
 // Flags beat the event's fields, which beat the environment (BUCKET_NAME,
 // PREFIX, URL_EXPIRY_SECONDS, QUEUE_MAX). An event (a file, or stdin for `-`)
@@ -44,7 +53,9 @@ namespace {
 constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
     "[--list-concurrency N] [--request-timeout-seconds N] [--deadline-seconds N] [--start-after KEY] "
-    "[--end-before KEY] [--job-id ID] [--shard I --shards N] [--event FILE|-]\n";
+    "[--end-before KEY] [--job-id ID] [--shard I --shards N] [--event FILE|-]\n"
+    "       sign_pdfs plan --shards N [--array] [the flags above]\n"
+    "       sign_pdfs combine --job-id ID [--bucket B] [--expiry-seconds N] [--event FILE|-]\n";
 
 // After a cancelling signal, how long the clean-up may take before the
 // program exits anyway: the abort's own bound (5 s) and a final request in
@@ -57,6 +68,7 @@ constexpr std::size_t max_event_bytes = 1 << 20;
 struct command_line {
   s3co::pipelines::config_overrides overrides;
   std::string event;
+  bool plan_as_array = false;
 };
 
 // The event, read in chunks into a buffer reserved once at the limit (so no
@@ -100,7 +112,11 @@ command_line parse_command_line(int argc, char** argv) {
       {"--shards", "shards"},
   };
   command_line parsed;
-  for (int i = 1; i < argc; ++i) {
+  // A subcommand renames the flag that carries its one value.
+  const std::string_view subcommand = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  const bool plan = subcommand == "plan";
+  const bool combine = subcommand == "combine";
+  for (int i = plan || combine ? 2 : 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << usage;
@@ -114,6 +130,14 @@ command_line parse_command_line(int argc, char** argv) {
       parsed.event = read_event(value());
       continue;
     }
+    if (plan && arg == "--array") {
+      parsed.plan_as_array = true;
+      continue;
+    }
+    if ((plan && arg == "--shards") || (combine && arg == "--job-id")) {
+      parsed.overrides[plan ? "plan" : "combine"] = value();
+      continue;
+    }
     bool known = false;
     for (const auto& [flag, field] : flag_fields) {
       if (arg == flag) {
@@ -124,6 +148,10 @@ command_line parse_command_line(int argc, char** argv) {
     if (!known) {
       throw config_error(s3co::aws::detail::printable_in_message(arg), "is not an option of sign_pdfs");
     }
+  }
+  if (plan && !parsed.overrides.contains("plan")) throw config_error("--shards", "is required by sign_pdfs plan");
+  if (combine && !parsed.overrides.contains("combine")) {
+    throw config_error("--job-id", "is required by sign_pdfs combine (the job whose shards to combine)");
   }
   return parsed;
 }
@@ -240,7 +268,17 @@ int main(int argc, char** argv) {
                      : response.status_code == 400 ? 2
                                                    : 1;
   errno = 0;
-  if (stdout_was_closed || !write_stdout_line(response.body)) {
+  // A plan prints its shard events: one per line, or one array.
+  std::string output = response.body;
+  if (response.status_code == 200 && !response.shard_events.empty()) {
+    output = parsed.plan_as_array ? "[" : "";
+    for (std::size_t i = 0; i < response.shard_events.size(); ++i) {
+      if (i > 0) output.append(parsed.plan_as_array ? "," : "\n");
+      output.append(response.shard_events[i]);
+    }
+    if (parsed.plan_as_array) output.push_back(']');
+  }
+  if (stdout_was_closed || !write_stdout_line(std::move(output))) {
     const std::string reason = stdout_was_closed ? "stdout is closed" : errno ? std::strerror(errno) : "short write";
     log.write(s3co::telemetry::log_level::error, "result_write_failed", s3co::pipelines::random_uuid(),
               {{"error", "the result could not be written to stdout: " + reason}});

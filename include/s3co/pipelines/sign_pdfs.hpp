@@ -32,6 +32,10 @@
 //   15 minutes of skew unseen: with an expiry that short the run fails
 //   (aws::config_error on expiry_seconds) rather than return URLs that may
 //   be dead.
+// - A shard of a job (config.shard) writes <manifest_prefix><job_id>/
+//   shard-<i>.jsonl and, once that is stored, its result beside it
+//   (shard_result_key), which marks it done for combine; when the result
+//   cannot be stored the manifest is deleted (sign_pdfs_jobs.hpp).
 // - config.deadline bounds the whole run: when it passes, the run stops as
 //   on a failure (the clean-up above, bounded by the abort timeout) and
 //   throws deadline_exceeded.
@@ -140,8 +144,13 @@ class deadline_exceeded : public s3co::error {
 bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept;
 
 // Where shard `shard` of job `job_id` keeps its manifest
-// (<manifest_prefix><job_id>/shard-<shard>.jsonl).
+// (<manifest_prefix><job_id>/shard-<shard>.jsonl), and its result
+// (…/shard-<shard>.json), which a shard writes once its manifest is stored:
+// {"shard":…,"shards":…,"count":…,"errors":…,"pages":…,"keys_listed":…,
+//  "list_chains":…,"manifest_bytes":…}. sign_pdfs_jobs.hpp's combine reads it.
 std::string shard_manifest_key(std::string_view manifest_prefix, std::string_view job_id, int shard);
+std::string shard_result_key(std::string_view manifest_prefix, std::string_view job_id, int shard);
+std::string shard_result_json(const sign_pdfs_result& result, int shard, int shards);
 
 // A random (version 4) UUID.
 std::string random_uuid();
@@ -380,6 +389,57 @@ boost::asio::awaitable<T> before_deadline(boost::asio::awaitable<T> op, std::chr
   }
 }
 
+// Fills `manifest` with `fill` and completes it, both before the deadline.
+// A failure or cancellation while filling aborts the upload, so nothing is
+// left; complete() is the commit point: on a failure or a cancellation from
+// there on, the stream aborts the upload and deletes a manifest that may
+// have been stored (multipart_upload.hpp).
+template <typename Upload>
+boost::asio::awaitable<s3::upload_summary> fill_and_complete(Upload& manifest, boost::asio::awaitable<void> fill,
+                                                             std::chrono::steady_clock::time_point started,
+                                                             std::optional<std::chrono::seconds> deadline) {
+  std::exception_ptr failure;
+  try {
+    co_await before_deadline(std::move(fill), started, deadline);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    co_await boost::asio::this_coro::reset_cancellation_state();  // even a cancelled run aborts its upload
+    co_await abort_after(manifest, failure);
+    std::rethrow_exception(failure);
+  }
+  co_return co_await before_deadline(manifest.complete(), started, deadline);
+}
+
+// A shard's result, stored beside its manifest once the manifest is: what
+// marks the shard done for combine. When it cannot be stored the manifest is
+// deleted, so a shard is either done or absent.
+template <s3::RequestSender Sender>
+boost::asio::awaitable<void> record_shard_result(s3::client<Sender>& s3, const sign_pdfs_config& config,
+                                                 const sign_pdfs_result& result,
+                                                 std::chrono::steady_clock::time_point started) {
+  const std::string key = shard_result_key(config.manifest_prefix, config.job_id, *config.shard);
+  std::exception_ptr failure;
+  try {
+    co_await before_deadline(
+        s3.put_object({.bucket = config.bucket, .key = key, .attributes = {.content_type = "application/json"}},
+                      shard_result_json(result, *config.shard, config.shards)),
+        started, config.deadline);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  co_await boost::asio::this_coro::reset_cancellation_state();
+  try {
+    co_await s3.delete_object({.bucket = config.bucket, .key = result.manifest_key});
+  } catch (...) {
+    // The shard's own error is the one to report; a manifest without its
+    // result is never combined, and the shard's next run replaces it.
+  }
+  std::rethrow_exception(failure);
+}
+
 }  // namespace detail
 
 inline bool has_suffix_ignoring_case(std::string_view key, std::string_view suffix) noexcept {
@@ -388,6 +448,23 @@ inline bool has_suffix_ignoring_case(std::string_view key, std::string_view suff
 
 inline std::string shard_manifest_key(std::string_view manifest_prefix, std::string_view job_id, int shard) {
   return aws::detail::concat({manifest_prefix, job_id, "/shard-", std::to_string(shard), ".jsonl"});
+}
+
+inline std::string shard_result_key(std::string_view manifest_prefix, std::string_view job_id, int shard) {
+  return aws::detail::concat({manifest_prefix, job_id, "/shard-", std::to_string(shard), ".json"});
+}
+
+inline std::string shard_result_json(const sign_pdfs_result& result, int shard, int shards) {
+  std::string json = "{\"shard\":" + std::to_string(shard);
+  detail::append_json_number_field(json, "shards", shards);
+  detail::append_json_number_field(json, "count", static_cast<std::int64_t>(result.count));
+  detail::append_json_number_field(json, "errors", static_cast<std::int64_t>(result.errors));
+  detail::append_json_number_field(json, "pages", result.pages);
+  detail::append_json_number_field(json, "keys_listed", static_cast<std::int64_t>(result.keys_listed));
+  detail::append_json_number_field(json, "list_chains", static_cast<std::int64_t>(result.list_chains));
+  detail::append_json_number_field(json, "manifest_bytes", static_cast<std::int64_t>(result.manifest_bytes));
+  json.push_back('}');
+  return json;
 }
 
 inline std::string random_uuid() {
@@ -455,8 +532,7 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
   flow::channel<detail::signed_batch> signed_batches(static_cast<std::size_t>(config.concurrency) + 1);
   std::atomic<int> live_consumers{config.concurrency};
 
-  std::exception_ptr failure;
-  try {
+  const auto all_stages = [&]() -> boost::asio::awaitable<void> {
     flow::task_group stages(executor);
     stages.spawn(detail::list_matching_keys(s3, config, keys, result, options.progress));
     for (int i = 0; i < config.concurrency; ++i) {
@@ -465,22 +541,12 @@ boost::asio::awaitable<sign_pdfs_result> run(s3::client<Sender>& s3, sign_pdfs_c
                                         options.progress));
     }
     stages.spawn(detail::write_in_listing_order(signed_batches, writer, result, options.progress));
-    co_await detail::before_deadline(stages.wait(), started, config.deadline);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    co_await boost::asio::this_coro::reset_cancellation_state();  // even a cancelled run aborts its upload
-    co_await detail::abort_after(manifest, failure);
-    std::rethrow_exception(failure);
-  }
-  // The commit point: on a failure or a cancellation from here on, the
-  // stream aborts the upload and deletes a manifest that may have been
-  // stored (multipart_upload.hpp).
-  const s3::upload_summary uploaded =
-      co_await detail::before_deadline(manifest.complete(), started, config.deadline);
+    co_await stages.wait();
+  };
+  const s3::upload_summary uploaded = co_await detail::fill_and_complete(manifest, all_stages(), started, config.deadline);
   result.manifest_bytes = uploaded.bytes;
   result.manifest_multipart = uploaded.multipart;
+  if (config.shard) co_await detail::record_shard_result(s3, config, result, started);
   result.manifest_url = s3.presigner().presign(
       {.bucket = config.bucket, .key = result.manifest_key, .expires = config.expiry});
   result.duration_ms =

@@ -5,8 +5,9 @@
 // exactly `bucket`, `prefix`, `expiry_seconds`, `page_size`, `concurrency`,
 // `list_concurrency`, `queue_size`, `suffix`, `manifest_prefix`,
 // `request_timeout_seconds`, `deadline_seconds`, and for sharded jobs
-// `start_after`, `end_before`, `job_id`, `shard` and `shards`; the
-// environment fallbacks are
+// `start_after`, `end_before`, `job_id`, `shard` and `shards`, and
+// `plan` or `combine` for an event that plans a job's shards or combines
+// their manifests (sign_pdfs_jobs.hpp); the environment fallbacks are
 // BUCKET_NAME, PREFIX, URL_EXPIRY_SECONDS and QUEUE_MAX. Text fields must be
 // JSON strings; numbers may be JSON integers or strings of digits (Lambda
 // test events often quote them); null means absent; a field given twice is
@@ -64,6 +65,12 @@ struct sign_pdfs_config {
   std::string job_id{};
   std::optional<int> shard{};  // 0..shards-1; needs job_id and shards
   int shards = 0;              // 1..10000 with shard; 0: not a shard
+
+  // What the event asks for instead of a run (sign_pdfs_jobs.hpp): plan a
+  // job of `plan` shards (1..10000; job_id names it, else a random UUID),
+  // or combine the shard manifests of the job `combine` (a job id).
+  int plan = 0;
+  std::string combine{};
 };
 
 inline constexpr int max_shards = 10'000;  // S3's part limit: a job's shard manifests fit one multipart upload
@@ -107,6 +114,8 @@ inline constexpr config_field config_fields[] = {
     {"job_id", nullptr, field_kind::text},
     {"shard", nullptr, field_kind::count},
     {"shards", nullptr, field_kind::count},
+    {"plan", nullptr, field_kind::count},
+    {"combine", nullptr, field_kind::text},
 };
 
 inline constexpr std::int64_t max_request_timeout_seconds = 3600;
@@ -237,6 +246,19 @@ inline void validate_sharding(const sign_pdfs_config& config) {
     in_range(*config.shard, 0, config.shards - 1, "shard");
     if (config.job_id.empty()) throw aws::config_error("job_id", "is required for a shard");
   }
+  if (config.plan != 0) {
+    in_range(config.plan, 1, max_shards, "plan");
+    if (config.shard) throw aws::config_error("shard", "is a field of a shard's own event, not of a plan");
+    if (!config.combine.empty()) throw aws::config_error("combine", "cannot be given with plan");
+  }
+  if (!config.combine.empty()) {
+    validate_job_id(config.combine, "combine");
+    // What combine reads is named by the job alone: a range or shard would be ignored, so it is refused.
+    if (!config.start_after.empty()) throw aws::config_error("start_after", "does not apply to combine");
+    if (config.end_before) throw aws::config_error("end_before", "does not apply to combine");
+    if (config.shard) throw aws::config_error("shard", "does not apply to combine");
+    if (!config.job_id.empty()) throw aws::config_error("job_id", "does not apply to combine (combine names the job)");
+  }
 }
 
 }  // namespace detail
@@ -288,7 +310,13 @@ inline sign_pdfs_config load_sign_pdfs_config(std::string_view event_json, const
       if (text.empty()) throw aws::config_error(source, "must not be empty (leave it out for a random manifest name)");
       config.job_id = text;
     }
-    else if (field.name == "shard") {
+    else if (field.name == "combine") {
+      if (text.empty()) throw aws::config_error(source, "must name the job whose shards to combine");
+      config.combine = text;
+    }
+    else if (field.name == "plan") {
+      config.plan = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, max_shards, source));
+    } else if (field.name == "shard") {
       config.shard = static_cast<int>(detail::in_range(detail::parse_count(text, source), 0, max_shards - 1, source));
     } else if (field.name == "shards") {
       config.shards = static_cast<int>(detail::in_range(detail::parse_count(text, source), 1, max_shards, source));

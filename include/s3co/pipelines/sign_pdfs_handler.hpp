@@ -6,6 +6,12 @@
 //                                                       server that never says its time)
 //   {"statusCode":500,"body":"{\"error\":…}"}   a failed run (nothing left behind in S3)
 //
+// An event with "plan": N plans a job of N shards instead, and one with
+// "combine": "<job_id>" combines a job's shard manifests
+// (sign_pdfs_jobs.hpp): a plan's body is {"job_id":…,"shards":[<event>,…],…}
+// (the array is a Map state's items) and its `planned` log line says how
+// much it listed; a combine answers as a run does.
+//
 // A failed run whose manifest upload could not be aborted says so: its body
 // also holds "upload_left_behind":{"bucket":…,"key":…,"upload_id":…}, and
 // the `failed` log line has the same fields, so that someone can abort it.
@@ -50,6 +56,7 @@
 #include "s3co/http/client.hpp"
 #include "s3co/pipelines/sign_pdfs.hpp"
 #include "s3co/pipelines/sign_pdfs_config.hpp"
+#include "s3co/pipelines/sign_pdfs_jobs.hpp"
 #include "s3co/s3/client_from_environment.hpp"
 #include "s3co/sinks/json_escape.hpp"
 #include "s3co/telemetry/structured_log.hpp"
@@ -60,6 +67,7 @@ struct handler_response {
   int status_code = 200;
   std::string body{};    // JSON
   int cancelled_by = 0;  // the signal that cancelled the run; 0: none
+  std::vector<std::string> shard_events{};  // a plan's shard events, one JSON each
 };
 
 // {"statusCode":…,"body":"<body as a JSON string>"}
@@ -180,6 +188,29 @@ inline handler_response report_failure(std::exception_ptr failure, int cancelled
   return {status, error_body(message, field, left ? &*left : nullptr), cancelled_by};
 }
 
+// Runs `op` on `context` until it ends, cancelled by the first of
+// options.cancel_signals; its value, or nullopt with `failure` set.
+template <typename T>
+std::optional<T> run_cancellable(boost::asio::io_context& context, boost::asio::awaitable<T> op,
+                                 const handler_options& options, std::exception_ptr& failure, int& cancelled_by) {
+  std::optional<T> value;
+  boost::asio::signal_set signals(context);
+  for (const int signal : options.cancel_signals) signals.add(signal);
+  boost::asio::cancellation_signal cancel_op;
+  if (!options.cancel_signals.empty()) {
+    boost::asio::co_spawn(context, watch_signals(signals, cancel_op, cancelled_by, options.on_signal),
+                          [](std::exception_ptr) {});
+  }
+  boost::asio::co_spawn(context, std::move(op),
+                        boost::asio::bind_cancellation_slot(cancel_op.slot(), [&](std::exception_ptr error, T done) {
+                          failure = error;
+                          if (!error) value = std::move(done);
+                          signals.cancel();  // the operation is over: so is the watch
+                        }));
+  context.run();
+  return value;
+}
+
 }  // namespace detail
 
 inline std::string to_lambda_json(const handler_response& response) {
@@ -209,8 +240,10 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
               {{"field", error.field()}, {"error", std::string_view(error.what())}});
     return {400, detail::error_body(error.what(), error.field())};
   }
+  const std::string_view operation = config.plan != 0 ? "plan" : !config.combine.empty() ? "combine" : "run";
   log.write(telemetry::log_level::info, "start", request_id,
-            {{"bucket", config.bucket},
+            {{"operation", operation},
+             {"bucket", config.bucket},
              {"prefix", config.prefix},
              {"endpoint", settings.endpoint.scheme + "://" + settings.endpoint.authority()},
              {"region", settings.region},
@@ -223,30 +256,33 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
     std::optional<boost::asio::thread_pool> presign_pool;
     sign_pdfs_options run_options;
     run_options.progress = options.progress;
-    if (options.presign_threads > 0) {
+    if (options.presign_threads > 0 && operation == "run") {
       presign_pool.emplace(static_cast<std::size_t>(options.presign_threads));
       run_options.presign_executor = presign_pool->get_executor();
     }
     s3::client<http::client> s3(std::make_unique<http::client>(context.get_executor(), http_options), settings);
 
-    std::optional<sign_pdfs_result> result;
     std::exception_ptr failure;
-    boost::asio::signal_set signals(context);
-    for (const int signal : options.cancel_signals) signals.add(signal);
-    boost::asio::cancellation_signal cancel_run;
     int cancelled_by = 0;
-    if (!options.cancel_signals.empty()) {
-      boost::asio::co_spawn(context, detail::watch_signals(signals, cancel_run, cancelled_by, options.on_signal),
-                            [](std::exception_ptr) {});
+    if (config.plan != 0) {
+      plan_options plan_settings;
+      plan_settings.progress = options.progress;
+      auto planned = detail::run_cancellable(context, plan(s3, config, plan_settings), options, failure, cancelled_by);
+      if (failure) return detail::report_failure(failure, cancelled_by, log, request_id);
+      log.write(telemetry::log_level::info, "planned", request_id,
+                {{"job_id", planned->job_id},
+                 {"shards", static_cast<std::int64_t>(planned->shards.size())},
+                 {"keys_listed", planned->keys_listed},
+                 {"pages", planned->pages},
+                 {"list_chains", planned->list_chains},
+                 {"duration_ms", planned->duration_ms}});
+      handler_response response{200, to_json(*planned)};
+      for (const auto& shard : planned->shards) response.shard_events.push_back(to_event_json(shard));
+      return response;
     }
-    boost::asio::co_spawn(context, run(s3, config, run_options),
-                          boost::asio::bind_cancellation_slot(
-                              cancel_run.slot(), [&](std::exception_ptr error, sign_pdfs_result value) {
-                                failure = error;
-                                if (!error) result = std::move(value);
-                                signals.cancel();  // the run is over: so is the watch
-                              }));
-    context.run();
+    auto result = detail::run_cancellable(
+        context, config.combine.empty() ? run(s3, config, run_options) : combine(s3, config), options, failure,
+        cancelled_by);
     if (presign_pool) presign_pool->join();
     if (failure) return detail::report_failure(failure, cancelled_by, log, request_id);
 

@@ -21,6 +21,7 @@
 #include "support/sign_pdfs_program.hpp"
 #include "support/s3_server_env.hpp"
 #include "support/temp_file.hpp"
+#include "support/test_bucket.hpp"
 #include "support/tricky_keys.hpp"
 
 using namespace s3co;
@@ -42,14 +43,8 @@ std::string padded_to_limit(std::string event) {
   return event;
 }
 
-struct cli_fixture {
-  s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
-  boost::asio::io_context context;
-  http::client transport{context.get_executor()};
-  s3::client<http::client> s3{transport, env.credentials, env.region, env.endpoint};
-  std::string bucket = s3co::testing::unique_bucket("sign-pdfs-cli");
-
-  cli_fixture() { run_async(context, s3.create_bucket(bucket)); }
+struct cli_fixture : s3co::testing::test_bucket {
+  cli_fixture() : test_bucket("sign-pdfs-cli") {}
 };
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "support/run_command.hpp"
 #include "support/s3_server_env.hpp"
 #include "support/sign_pdfs_program.hpp"
+#include "support/test_bucket.hpp"
 
 using namespace s3co;
 using s3co::testing::run_async;
@@ -66,18 +67,9 @@ int http_status(const std::string& url) {
 }
 
 // A bucket holding in/a.pdf, in/b.pdf and in/c.PDF.
-struct seeded_bucket {
-  s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
-  boost::asio::io_context context;
-  http::client transport{context.get_executor()};
-  s3::client<http::client> s3{transport, env.credentials, env.region, env.endpoint};
-  std::string bucket;
-
-  explicit seeded_bucket(const std::string& stem) : bucket(s3co::testing::unique_bucket(stem)) {
-    run_async(context, s3.create_bucket(bucket));
-    for (const char* key : {"in/a.pdf", "in/b.pdf", "in/c.PDF"}) {
-      run_async(context, s3.put_object({.bucket = bucket, .key = key}, std::string("%PDF ") + key));
-    }
+struct seeded_bucket : s3co::testing::test_bucket {
+  explicit seeded_bucket(const std::string& stem) : test_bucket(stem) {
+    seed({"in/a.pdf", "in/b.pdf", "in/c.PDF"}, "%PDF ", true);
   }
 };
 

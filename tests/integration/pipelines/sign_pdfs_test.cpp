@@ -19,6 +19,7 @@
 #include "support/run_async.hpp"
 #include "support/run_command.hpp"
 #include "support/s3_server_env.hpp"
+#include "support/test_bucket.hpp"
 #include "support/tricky_keys.hpp"
 
 using namespace s3co;
@@ -52,20 +53,10 @@ std::vector<manifest_line> parse_manifest(const std::string& body) {
   return lines;
 }
 
-struct pipeline_fixture {
-  s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
-  boost::asio::io_context context;
-  http::client transport{context.get_executor()};
-  s3::client<http::client> s3{transport, env.credentials, env.region, env.endpoint};
-  std::string bucket = s3co::testing::unique_bucket("sign-pdfs");
+struct pipeline_fixture : s3co::testing::test_bucket {
+  pipeline_fixture() : test_bucket("sign-pdfs") {}
 
-  pipeline_fixture() { run_async(context, s3.create_bucket(bucket)); }
-
-  void seed(const std::vector<std::string>& keys) {
-    run_async(context, s3co::testing::concurrently(keys.size(), 32, [&](std::size_t i) -> awaitable<void> {
-      co_await s3.put_object({.bucket = bucket, .key = keys[i]}, "%PDF-1.4 " + keys[i]);
-    }));
-  }
+  void seed(const std::vector<std::string>& keys) { test_bucket::seed(keys, "%PDF-1.4 ", true); }
 
   pipelines::sign_pdfs_result run(pipelines::sign_pdfs_config config, pipelines::sign_pdfs_options options = {}) {
     config.bucket = bucket;

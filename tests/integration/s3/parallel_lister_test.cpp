@@ -18,6 +18,7 @@
 #include "support/concurrently.hpp"
 #include "support/run_async.hpp"
 #include "support/s3_server_env.hpp"
+#include "support/test_bucket.hpp"
 
 using namespace s3co;
 using boost::asio::awaitable;
@@ -61,20 +62,8 @@ std::vector<std::string> distribution_keys() {
   return keys;
 }
 
-struct seeded_bucket {
-  s3co::testing::s3_server_env env = s3co::testing::load_s3_server_env();
-  boost::asio::io_context context;
-  http::client transport{context.get_executor()};
-  s3::client<http::client> s3{transport, env.credentials, env.region, env.endpoint};
-  std::string bucket = s3co::testing::unique_bucket("parallel-list");
-
-  seeded_bucket() {
-    run_async(context, s3.create_bucket(bucket));
-    const auto keys = distribution_keys();
-    run_async(context, s3co::testing::concurrently(keys.size(), 32, [&](std::size_t i) -> awaitable<void> {
-      co_await s3.put_object({.bucket = bucket, .key = keys[i]}, "x");
-    }));
-  }
+struct seeded_bucket : s3co::testing::test_bucket {
+  seeded_bucket() : test_bucket("parallel-list") { seed(distribution_keys(), "x"); }
 
   std::vector<std::string> sequential(const std::string& prefix, const std::string& start_after, int page_size) {
     return run_async(context, [&]() -> awaitable<std::vector<std::string>> {

@@ -109,6 +109,28 @@ TEST_CASE("a shard of a job: its range, job id and number, checked alone and tog
   CHECK(blamed_field(R"({"bucket":"b-1","job_id":"j","shard":9999,"shards":10000})") == "(accepted)");
 }
 
+TEST_CASE("a plan and a combine: their counts and job ids, and the fields they refuse", "[config]") {
+  s3co::testing::scoped_environment env;
+  clean_environment(env);
+  CHECK(load_sign_pdfs_config(R"({"bucket":"b-1","plan":8,"job_id":"j"})").plan == 8);
+  CHECK(load_sign_pdfs_config(R"({"bucket":"b-1","plan":"10000","start_after":"a"})").plan == 10000);
+  CHECK(load_sign_pdfs_config(R"({"bucket":"b-1","combine":"job-1"})").combine == "job-1");
+  CHECK(load_sign_pdfs_config("", {{"bucket", "b-1"}, {"plan", "3"}}).plan == 3);
+  CHECK(blamed_field(R"({"bucket":"b-1","plan":0})") == "plan");
+  CHECK(blamed_field(R"({"bucket":"b-1","plan":10001})") == "plan");
+  CHECK(blamed_field(R"({"bucket":"b-1","plan":"x"})") == "plan");
+  CHECK(blamed_field(R"({"bucket":"b-1","plan":2,"job_id":"j","shard":0,"shards":2})") == "shard");
+  CHECK(blamed_field(R"({"bucket":"b-1","plan":2,"combine":"j"})") == "combine");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":""})") == "combine");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":"a/b"})") == "combine");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":3})") == "combine");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":"j","start_after":"a"})") == "start_after");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":"j","end_before":"a"})") == "end_before");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":"j","job_id":"j"})") == "job_id");
+  CHECK(blamed_field(R"({"bucket":"b-1","combine":"j","job_id":"j","shard":0,"shards":1})") == "shard");
+  CHECK(blamed_field(R"({"combine":"j"})") == "bucket");
+}
+
 TEST_CASE("flags beat the event, the event beats the environment", "[config]") {
   s3co::testing::scoped_environment env;
   clean_environment(env);
