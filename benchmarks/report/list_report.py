@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Collects what `scripts/bench list` measured in DIR (list_runs.jsonl) into
-DIR/list.json, draws DIR/list_wall.svg (wall time against chains, one line per
-server and delay) and prints Markdown tables and the targets' verdicts.
+DIR/list.json, draws DIR/list_wall.svg with gnuplot (wall time against
+chains, one line per server and delay) and prints Markdown tables and the targets' verdicts.
 
 usage: list_report.py DIR
 
@@ -12,9 +12,10 @@ listing's own (the program measures them around the listing); for sign_pdfs
 they are the process's (measure.py), the whole job.
 """
 import json
-import math
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import time
 
@@ -124,66 +125,43 @@ def targets(rows, chains):
     return verdicts
 
 
-def svg_plot(rows, path):
-    """Wall time (log) against chains (log2) for s3co parallel_lister and sign_pdfs, one colour per server/delay."""
+def gnuplot_plot(rows, path):
+    """Wall time (log) against chains (log2) for s3co parallel_lister and sign_pdfs, one colour per
+    server/delay, drawn by gnuplot into an SVG; False when there is nothing to draw or no gnuplot."""
     series = {}
     for r in rows:
         if r["tool"] in ("s3co_list", "sign_pdfs") and "wall_s" in r:
             series.setdefault((r["server"], r["delay_ms"], r["tool"]), []).append((r["chains"], r["wall_s"]))
-    if not series:
+    if not series or shutil.which("gnuplot") is None:
         return False
-    width, height, left, right, top, bottom = 820, 500, 70, 300, 40, 50
-    chains = sorted({k for points in series.values() for k, _ in points})
-    walls = [w for points in series.values() for _, w in points if w > 0]
-    y_lo, y_hi = math.floor(math.log10(min(walls))), math.ceil(math.log10(max(walls)))
-    if y_hi == y_lo:
-        y_hi += 1
-    x_lo, x_hi = math.log2(min(chains)), math.log2(max(chains)) if max(chains) > min(chains) else math.log2(min(chains)) + 1
-
-    def x(k):
-        return left + (math.log2(k) - x_lo) / (x_hi - x_lo) * (width - left - right)
-
-    def y(w):
-        return top + (y_hi - math.log10(w)) / (y_hi - y_lo) * (height - top - bottom)
-
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
     keys = sorted({(s, d) for s, d, _ in series}, key=lambda p: (p[0] != "radosgw", p[1]))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-           f'font-size="12"><rect width="100%" height="100%" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="14">Listing wall time against chains K (log scales)</text>']
-    for e in range(y_lo, y_hi + 1):
-        for m in (1, 2, 5):
-            w = m * 10 ** e
-            if 10 ** y_lo <= w <= 10 ** y_hi:
-                out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(w):.1f}" y2="{y(w):.1f}" '
-                           f'stroke="#ddd"/>')
-                out.append(f'<text x="{left - 6}" y="{y(w) + 4:.1f}" text-anchor="end">{w:g} s</text>')
-    for k in chains:
-        out.append(f'<line x1="{x(k):.1f}" x2="{x(k):.1f}" y1="{top}" y2="{height - bottom}" stroke="#eee"/>')
-        out.append(f'<text x="{x(k):.1f}" y="{height - bottom + 16}" text-anchor="middle">{k}</text>')
-    out.append(f'<text x="{(left + width - right) / 2:.0f}" y="{height - 10}" text-anchor="middle">chains K</text>')
-    out.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" '
-               f'fill="none" stroke="#333"/>')
-    legend_y = top + 10
+    chains = sorted({k for points in series.values() for k, _ in points})
+    script = ['set terminal svg size 900,520 dynamic enhanced font "sans,12" background rgb "white"',
+              f'set output "{path}"',
+              'set title "Listing wall time against chains K"',
+              'set logscale x 2', 'set logscale y 10', 'set grid',
+              'set xlabel "chains K"', 'set ylabel "wall time (s)"',
+              "set xtics (" + ", ".join(f'"{k}" {k}' for k in chains) + ")",
+              "set key outside right top noenhanced"]
+    plots = []
     for i, (server, delay) in enumerate(keys):
-        colour = colours[i % len(colours)]
-        for tool, dash in (("s3co_list", ""), ("sign_pdfs", ' stroke-dasharray="5,4"')):
+        keys_n = next(r["keys_expected"] for r in rows if r["server"] == server)
+        for tool, dash in (("s3co_list", 1), ("sign_pdfs", 2)):
             points = sorted(series.get((server, delay, tool), []))
             if not points:
                 continue
-            path_d = " ".join(f"{'M' if j == 0 else 'L'}{x(k):.1f},{y(w):.1f}" for j, (k, w) in enumerate(points))
-            out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-            out += [f'<circle cx="{x(k):.1f}" cy="{y(w):.1f}" r="3" fill="{colour}"/>' for k, w in points]
-            keys_n = next(r["keys_expected"] for r in rows if r["server"] == server)
-            label = f"{server} ({keys_n:,} keys), {delay} ms, {'list only' if tool == 's3co_list' else 'sign_pdfs'}"
-            lx = width - right + 15
-            out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{legend_y}" y2="{legend_y}" stroke="{colour}" '
-                       f'stroke-width="2"{dash}/>')
-            out.append(f'<text x="{lx + 30}" y="{legend_y + 4}">{label}</text>')
-            legend_y += 18
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+            block = f"$s{len(plots)}"
+            script.append(f"{block} << EOD")
+            script += [f"{k} {w}" for k, w in points]
+            script.append("EOD")
+            what = "list only" if tool == "s3co_list" else "sign_pdfs"
+            plots.append(f'{block} using 1:2 with linespoints linecolor {i + 1} dashtype {dash} pointtype 7 '
+                         f'linewidth 2 title "{server} ({keys_n:,} keys), {delay} ms, {what}"')
+    script.append("plot " + ", \\\n     ".join(plots))
+    done = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, capture_output=True)
+    if done.returncode != 0:
+        print(f"list_report: gnuplot failed: {done.stderr.strip()}", file=sys.stderr)
+        return False
     return True
 
 
@@ -222,7 +200,7 @@ def main():
     chains = sorted({r["chains"] for r in rows if r["tool"] == "s3co_list"}) or [1]
     problems = check(rows)
     verdicts = targets(rows, chains)
-    plotted = svg_plot(rows, os.path.join(folder, "list_wall.svg"))
+    plotted = gnuplot_plot(rows, os.path.join(folder, "list_wall.svg"))
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.machine(),
                "cpus": os.cpu_count(), "rows": rows, "targets": verdicts, "problems": problems,
                "plot": "list_wall.svg" if plotted else None}

@@ -44,7 +44,7 @@ struct sign_pdfs_config {
   std::chrono::seconds expiry{3600};
   int page_size = 1000;           // ListObjectsV2 max-keys, 1..1000
   int concurrency = 4;            // presigning consumers, 1..1024
-  int list_concurrency = 1;       // ListObjectsV2 chains over the prefix at once, 1..64 (s3/parallel_lister.hpp)
+  int list_concurrency = 8;       // ListObjectsV2 chains over the prefix at once, 1..64 (s3/parallel_lister.hpp)
   std::size_t queue_size = 1000;  // keys buffered between listing and presigning, >= 1
   std::string suffix = ".pdf";    // matched case-insensitively
   std::string manifest_prefix = "manifests/";

@@ -53,10 +53,13 @@
 // A wrong guess costs an empty range (one request) or a long one (cut again
 // as chains free up), never a key. Near a range's end a chain asks for
 // about the keys left (max-keys), and a range whose last key has arrived
-// asks for nothing more.
+// asks for nothing more; a reduced ask that comes back full (the density
+// was read wrong) doubles the next, so a range never crawls in small pages.
 //
 // Memory. A range buffers at most pages_per_chain pages (its chain then
-// waits: backpressure), and at most 2 x chains ranges are alive (listing,
+// waits: backpressure, and gives its request slot to other work until the
+// merger takes a page; it then has the first claim on a slot, before any
+// new cut), and at most 2 x chains ranges are alive (listing,
 // or done and waiting for the merger): at most 2 x chains x
 // (pages_per_chain + 1) pages are held, however many keys there are, plus
 // the group names of the probes (at most a page of them per probe, one
@@ -76,11 +79,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <iterator>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,7 +124,7 @@ struct parallel_list_options {
 // Throws aws::config_error naming the field.
 void validate(const parallel_list_options& options);
 
-// What a listing cost (read between next() calls).
+// What a listing cost (parallel_lister::stats()).
 struct parallel_list_stats {
   std::uint64_t requests = 0;        // ListObjectsV2 answers received
   std::uint64_t chains_started = 0;  // ranges listed (the first included)
@@ -167,6 +172,7 @@ struct list_range {
   std::shared_ptr<window_run> windows;     // the run of density windows it belongs to
   bool unseen_window = false;              // a window of that run, no page listed yet
   int pages_received = 0;                  // pages holding keys its chain received
+  int short_asks = 0;                      // reduced asks that came back full: each doubles the next
   bool listed = false;                     // its chain asks for nothing more
   flow::channel<list_page> pages;
 };
@@ -191,7 +197,11 @@ class parallel_lister {
   // operation_aborted (unless the listing had ended).
   boost::asio::awaitable<void> stop();
 
-  const parallel_list_stats& stats() const noexcept { return core_->stats; }
+  // A snapshot, safe to take from any thread at any time.
+  parallel_list_stats stats() const {
+    std::lock_guard lock(core_->stats_mutex);
+    return core_->stats;
+  }
 
  private:
   struct core;
@@ -224,19 +234,30 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   parallel_list_options options;
   std::optional<strand_type> strand;
   std::optional<boost::asio::steady_timer> chains_done;  // cancelled when the last chain ends
+  std::optional<boost::asio::steady_timer> slot_freed;   // cancelled whenever a request slot frees
   std::list<range_ptr> ranges;                           // in key order; the front is the merger's
   std::list<boost::asio::cancellation_signal> chain_stops;
   boost::asio::cancellation_signal merger_stop;
   flow::channel<list_page> output{1};  // the merger's pages, to next() on any executor
-  int running = 0;
+  int running = 0;           // tasks holding a request slot
+  int waiting_for_slot = 0;  // chains the merger let go on, waiting to ask again
   bool merging = false;
   bool ended = false;  // the merger has given its last page
   std::exception_ptr failure;
+  // Written on the strand, read by stats() on the caller's thread.
+  mutable std::mutex stats_mutex;
   parallel_list_stats stats;
+
+  template <typename Change>
+  void count(Change change) {
+    std::lock_guard lock(stats_mutex);
+    change(stats);
+  }
 
   // The first chain, over the whole listing.
   static boost::asio::awaitable<void> begin(std::shared_ptr<core> self) {
     self->chains_done.emplace(*self->strand, std::chrono::steady_clock::time_point::max());
+    self->slot_freed.emplace(*self->strand, std::chrono::steady_clock::time_point::max());
     auto whole = std::make_shared<detail::list_range>(static_cast<std::size_t>(self->options.pages_per_chain));
     whole->after = self->request.start_after;
     whole->position = self->request.start_after;
@@ -260,12 +281,13 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
                               stop_signal.slot(), [self = this->shared_from_this(), stop_position](std::exception_ptr) {
                                 self->chain_stops.erase(stop_position);
                                 if (--self->running == 0) self->chains_done->cancel();
+                                self->slot_freed->cancel();
                                 self->cut_windows();
                               }));
   }
 
   void start_chain(const range_ptr& range) {
-    ++stats.chains_started;
+    count([](parallel_list_stats& s) { ++s.chains_started; });
     start_task(list_range_chain(this->shared_from_this(), range));
   }
 
@@ -284,7 +306,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   // probes where a page sits in one group of unknown siblings, then cuts
   // at the groups found, then cuts by key density.
   void cut_windows() {
-    while (!failure && running < options.chains) {
+    while (!failure && slot_free()) {
       if (!probe_groups() && !cut_earliest()) return;
     }
   }
@@ -297,16 +319,16 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     std::vector<std::string> levels;
     if (range.listed || range.probes > 0 || range.page_common.empty()) return levels;
     const std::string& prefix = request.prefix;
-    const auto unknown = [&range](const std::string& level) {
-      return !range.known_level || range.known_level->compare(0, level.size(), level) != 0;
+    const auto unknown = [&range](std::string_view level) {
+      return !range.known_level || !std::string_view(*range.known_level).starts_with(level);
     };
     const std::size_t group_end = range.page_common.rfind('/');  // the page's group: page_common[0, group_end]
     if (group_end == std::string::npos || group_end + 1 <= prefix.size()) return levels;
     if (unknown(prefix)) levels.push_back(prefix);
     for (std::size_t slash = range.page_common.find('/', prefix.size()); slash < group_end;
          slash = range.page_common.find('/', slash + 1)) {
-      std::string level = range.page_common.substr(0, slash + 1);
-      if (level.size() > prefix.size() && unknown(level)) levels.push_back(std::move(level));
+      const std::string_view level = std::string_view(range.page_common).substr(0, slash + 1);
+      if (level.size() > prefix.size() && unknown(level)) levels.emplace_back(level);
     }
     return levels;
   }
@@ -317,7 +339,7 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
       if (levels.empty()) continue;
       // Shallowest first; the deepest one started is known, with the prefixes it extends.
       for (auto& level : levels) {
-        if (running >= options.chains) break;
+        if (!slot_free()) break;
         range->known_level = level;
         ++range->probes;
         start_task(probe_level(this->shared_from_this(), range, std::move(level)));
@@ -402,12 +424,17 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     if (!taken.more_after) {
       rest->known_level = taken.level;
     } else if (taken.level.size() > request.prefix.size()) {
-      const std::size_t slash = taken.level.rfind('/', taken.level.size() - 2);
-      rest->known_level = slash == std::string::npos || slash + 1 <= request.prefix.size()
-                              ? request.prefix
-                              : taken.level.substr(0, slash + 1);
+      rest->known_level = parent_level(taken.level);
     }
     return true;
+  }
+
+  // The level above `level` (a prefix ending in '/', longer than the
+  // listing's): up to its previous '/', or the listing's prefix.
+  std::string parent_level(std::string_view level) const {
+    const std::size_t slash = level.rfind('/', level.size() - 2);
+    if (slash == std::string_view::npos || slash + 1 <= request.prefix.size()) return request.prefix;
+    return std::string(level.substr(0, slash + 1));
   }
 
   // A window of about pages_per_chain pages past the range's position, by
@@ -474,8 +501,10 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
       probe.start_after = range->position;
       list_paginator<Sender> pages(self->s3, std::move(probe));
       std::optional<list_page> page = co_await pages.next();
-      ++self->stats.requests;
-      ++self->stats.probes;
+      self->count([](parallel_list_stats& s) {
+        ++s.requests;
+        ++s.probes;
+      });
       if (page) self->add_boundaries(*page, level);
     } catch (...) {
       self->fail(std::current_exception());
@@ -493,11 +522,13 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
 
   // A whole page, but near the range's end about what is left (and a
   // margin): a page that runs past the end is listed twice, and parsed too.
+  // A density read wrong keeps its range from asking small pages for ever:
+  // each reduced ask that came back full doubles the next.
   static int keys_to_ask(const detail::list_range& range, int page_size) {
     if (!range.through || !range.density || !range.list_prefix.empty()) return page_size;
     const double pages_left = range.density->pages_between(range.position, *range.through);
     if (pages_left >= 1) return page_size;
-    const double wanted = pages_left * page_size * 1.25 + 8;
+    const double wanted = (pages_left * page_size * 1.25 + 8) * std::ldexp(1.0, std::min(range.short_asks, 16));
     return static_cast<int>(std::clamp(wanted, 1.0, static_cast<double>(page_size)));
   }
 
@@ -516,11 +547,16 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           listing_under = range->list_prefix;
           pages.emplace(self->s3, std::move(request));
         }
-        pages->set_max_keys(keys_to_ask(*range, page_size));
+        const int asked = keys_to_ask(*range, page_size);
+        pages->set_max_keys(asked);
         std::optional<list_page> page = co_await pages->next();
         if (!page) break;
-        ++self->stats.requests;
+        self->count([](parallel_list_stats& s) { ++s.requests; });
         range->listed = !page->is_truncated;
+        if (asked < page_size && page->is_truncated && page->objects.size() >= static_cast<std::size_t>(asked) &&
+            (!range->through || page->objects.back().key < *range->through)) {
+          ++range->short_asks;
+        }
         // `through` is read now, after the answer: a cut may have moved it.
         if (range->through) {
           const auto past = std::partition_point(
@@ -528,7 +564,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
               [through = std::string_view(*range->through), excluded = range->through_excluded](
                   const object_summary& object) { return excluded ? object.key < through : object.key <= through; });
           if (past != page->objects.end()) {
-            self->stats.keys_dropped += static_cast<std::uint64_t>(page->objects.end() - past);
+            const auto dropped = static_cast<std::uint64_t>(page->objects.end() - past);
+            self->count([dropped](parallel_list_stats& s) { s.keys_dropped += dropped; });
             page->objects.erase(past, page->objects.end());
             range->listed = true;
           }
@@ -552,17 +589,48 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           self->window_seen(*range);
           self->cut_windows();  // what this page showed may give free chains work
         }
-        co_await range->pages.send(std::move(*page));
+        co_await self->send_without_slot(*range, std::move(*page));
       }
       range->listed = true;
       self->window_seen(*range);
-      if (range->pages_received == 0) ++self->stats.empty_ranges;
+      if (range->pages_received == 0) self->count([](parallel_list_stats& s) { ++s.empty_ranges; });
       range->pages.close();
     } catch (...) {
       range->listed = true;
       self->window_seen(*range);
       self->fail(std::current_exception());
     }
+  }
+
+  // A slot for new work: none while chains the merger let go on wait for one.
+  bool slot_free() const { return running + waiting_for_slot < options.chains; }
+
+  // Hands `page` to the merger. A chain waiting for the merger
+  // (backpressure) asks for nothing, so its request slot serves other work
+  // meanwhile; it takes one back, before any new cut does, to ask again.
+  // (One chain keeps its slot: it is the listing, as list_paginator's.)
+  boost::asio::awaitable<void> send_without_slot(detail::list_range& range, list_page page) {
+    if (options.chains == 1) {
+      co_await range.pages.send(std::move(page));
+      co_return;
+    }
+    --running;
+    slot_freed->cancel();
+    cut_windows();
+    try {
+      co_await range.pages.send(std::move(page));
+    } catch (...) {
+      ++running;  // the task's end gives it back
+      throw;
+    }
+    ++waiting_for_slot;
+    while (running >= options.chains && !failure) {
+      boost::system::error_code ignored;
+      co_await slot_freed->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
+    --waiting_for_slot;
+    ++running;
+    if (failure) std::rethrow_exception(failure);
   }
 
   // (The timer never expires: the last chain cancels it, waking every waiter.)

@@ -125,6 +125,7 @@ struct random_bucket : s3co::testing::faults::bucket_under_test {
     config.prefix = "r/";
     config.page_size = 50;
     config.concurrency = 3;
+    config.list_concurrency = 1;  // failure points are numbered in one chain's fixed order of requests
     config.queue_size = 100;
     return config;
   }

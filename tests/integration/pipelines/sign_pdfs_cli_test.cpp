@@ -224,6 +224,13 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
       {bucket + "--deadline-seconds -5", "", "", "deadline_seconds"},
       {bucket + "--deadline-seconds 604801", "", "", "deadline_seconds"},
       {"--event -", "", R"({"bucket":"some-bucket","deadline_seconds":"soon"})", "deadline_seconds"},
+      // Plans and combines.
+      {"plan " + bucket + "--shards 0", "", "", "plan"},
+      {"plan " + bucket + "--shards 10001", "", "", "plan"},
+      {"plan " + bucket + "--shards 2 --shard 0", "", "", "shards"},
+      {"combine " + bucket + "--job-id a/b", "", "", "combine"},
+      {"combine " + bucket + "--job-id j --start-after k", "", "", "start_after"},
+      {"--event -", "", R"({"bucket":"some-bucket","plan":2,"combine":"j"})", "combine"},
       {"--event -", "", R"({"bucket":"some-bucket","request_timeout_seconds":true})", "request_timeout_seconds"},
   };
   simdjson::dom::parser parser;
@@ -259,6 +266,19 @@ TEST_CASE("a missing bucket exits 1 with a clear error and leaves no upload", "[
   CHECK(run_async(f.context, f.s3.list_multipart_uploads({.bucket = f.bucket})).empty());
 }
 
+TEST_CASE("combining a job none of whose shards ran exits 1 naming the job, and writes nothing", "[pipeline][cli]") {
+  cli_fixture f;
+  const auto run = run_sign_pdfs("combine --bucket " + f.bucket + " --job-id never-ran");
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_status == 1);
+  simdjson::dom::parser parser;
+  const auto body = parse_object(parser, run.out);
+  CHECK_THAT(string_field(body, "error"), Catch::StartsWith("job never-ran: no shard has finished"));
+  CHECK(run.err.find("\"operation\":\"combine\"") != std::string::npos);  // the start line
+  CHECK(f.keys_under("").empty());
+  CHECK(f.no_multipart_uploads());
+}
+
 TEST_CASE("an unreachable endpoint exits 1 after bounded retries", "[pipeline][cli]") {
   // Port 9 on 127.0.0.1: nothing listens, every connection is refused.
   const auto run = run_sign_pdfs("--bucket some-bucket", "S3_ENDPOINT_URL=http://127.0.0.1:9");
@@ -272,7 +292,9 @@ TEST_CASE("an unreachable endpoint exits 1 after bounded retries", "[pipeline][c
 TEST_CASE("flag errors are JSON like every other bad input, with the usage on stderr", "[pipeline][cli]") {
   simdjson::dom::parser parser;
   for (const auto& [arguments, field] : std::vector<std::pair<std::string, std::string>>{
-           {"--colour blue", "--colour"}, {"--bucket some-bucket --prefix", "--prefix"}, {"--event", "--event"}}) {
+           {"--colour blue", "--colour"}, {"--bucket some-bucket --prefix", "--prefix"}, {"--event", "--event"},
+           {"plan --bucket some-bucket", "--shards"}, {"combine --bucket some-bucket", "--job-id"},
+           {"--bucket some-bucket --array", "--array"}}) {
     const auto run = run_sign_pdfs(arguments);
     INFO("sign_pdfs " << arguments << "\nstdout: " << run.out << "\nstderr: " << run.err);
     CHECK(run.exit_status == 2);

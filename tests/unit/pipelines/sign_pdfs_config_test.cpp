@@ -34,7 +34,7 @@ TEST_CASE("defaults, event values and their types", "[config]") {
   CHECK(config.expiry == std::chrono::seconds(3600));
   CHECK(config.page_size == 1000);
   CHECK(config.concurrency == 4);
-  CHECK(config.list_concurrency == 1);
+  CHECK(config.list_concurrency == 8);
   CHECK(config.queue_size == 1000);
   CHECK(config.suffix == ".pdf");
   CHECK(config.manifest_prefix == "manifests/");

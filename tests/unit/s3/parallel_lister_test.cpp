@@ -69,6 +69,10 @@ boost::asio::awaitable<listing> list_all(s3::client<fake_list_server>& s3, s3::l
   while (auto page = co_await lister.next()) {
     CHECK_FALSE(page->objects.empty());
     for (auto& object : page->objects) out.keys.push_back(std::move(object.key));
+    // Taken while chains still run (on a thread pool, TSan checks it).
+    const s3::parallel_list_stats now = lister.stats();
+    CHECK(now.requests >= out.stats.requests);
+    out.stats = now;
   }
   out.stats = lister.stats();
   co_return out;

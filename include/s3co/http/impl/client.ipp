@@ -73,7 +73,14 @@ using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 struct client::connection {
   template <typename... Args>
-  explicit connection(std::string key, Args&&... args) : pool_key(std::move(key)), stream(std::forward<Args>(args)...) {}
+  explicit connection(std::string key, Args&&... args) : pool_key(std::move(key)), stream(std::forward<Args>(args)...) {
+    buffer.reserve(read_size);
+  }
+  // Beast reads as much as the buffer has room for (at least 512 bytes), and
+  // the parser drains it into the body after each read: a buffer left at the
+  // size of a header would read a 300 KB listing in ~1 KB pieces, a system
+  // call, a timer reset and an epoll wait each.
+  static constexpr std::size_t read_size = 64 * 1024;
   std::string pool_key;
   std::variant<detail::plain_stream, detail::tls_stream> stream;
   boost::beast::flat_buffer buffer;
