@@ -136,13 +136,14 @@ def gnuplot_plot(rows, path):
         return False
     keys = sorted({(s, d) for s, d, _ in series}, key=lambda p: (p[0] != "radosgw", p[1]))
     chains = sorted({k for points in series.values() for k, _ in points})
-    script = ['set terminal svg size 900,520 dynamic enhanced font "sans,12" background rgb "white"',
+    script = ['set terminal svg size 900,620 dynamic enhanced font "sans,12" background rgb "white"',
               f'set output "{path}"',
               'set title "Listing wall time against chains K"',
               'set logscale x 2', 'set logscale y 10', 'set grid',
               'set xlabel "chains K"', 'set ylabel "wall time (s)"',
               "set xtics (" + ", ".join(f'"{k}" {k}' for k in chains) + ")",
-              "set key outside right top noenhanced"]
+              f"set xrange [{min(chains) * 0.9}:{max(chains) * 1.15}]",
+              "set key below noenhanced"]
     plots = []
     for i, (server, delay) in enumerate(keys):
         keys_n = next(r["keys_expected"] for r in rows if r["server"] == server)
