@@ -191,17 +191,32 @@ inline void append_json_number_field(std::string& out, std::string_view name, st
   out.append(",\"").append(name).append("\":").append(std::to_string(value));
 }
 
+// A listing's page in the progress counters (a run's, and a plan's).
+inline void report_listed_page(sign_pdfs_progress* progress, const s3::list_page& page,
+                               const s3::parallel_list_stats& stats) {
+  if (!progress) return;
+  progress->keys_listed += page.objects.size();
+  progress->list_pages = stats.requests;
+  progress->list_chains = stats.chains_started;
+}
+
 inline void count_page(sign_pdfs_result& result, const s3::list_page& page, const s3::parallel_list_stats& stats,
                        sign_pdfs_progress* progress) {
   result.pages = static_cast<int>(stats.requests);
   result.list_chains = stats.chains_started;
   result.list_response_bytes += page.response_bytes;
   result.keys_listed += page.objects.size();
-  if (progress) {
-    progress->keys_listed += page.objects.size();
-    progress->list_pages = stats.requests;
-    progress->list_chains = stats.chains_started;
-  }
+  report_listed_page(progress, page, stats);
+}
+
+// How a job's shards name their objects under <manifest_prefix><job_id>/.
+inline constexpr std::string_view shard_stem = "shard-";
+inline constexpr std::string_view shard_manifest_suffix = ".jsonl";
+inline constexpr std::string_view shard_result_suffix = ".json";
+
+inline std::string shard_object_key(std::string_view manifest_prefix, std::string_view job_id, int shard,
+                                    std::string_view suffix) {
+  return aws::detail::concat({manifest_prefix, job_id, "/", shard_stem, std::to_string(shard), suffix});
 }
 
 // Presigns every key of a batch; a key that cannot be presigned gets an
@@ -311,8 +326,9 @@ boost::asio::awaitable<void> list_matching_keys(s3::client<Sender>& s3, const si
       co_await keys.send(std::move(batch));
     }
     if (first_page) require_known_clock_or_long_expiry(s3, config.expiry);  // an empty listing
-    result.pages = static_cast<int>(pages.stats().requests);
-    result.list_chains = pages.stats().chains_started;
+    const s3::parallel_list_stats listed = pages.stats();
+    result.pages = static_cast<int>(listed.requests);
+    result.list_chains = listed.chains_started;
     keys.close();
   } catch (...) {
     failure = std::current_exception();
@@ -447,11 +463,11 @@ inline bool has_suffix_ignoring_case(std::string_view key, std::string_view suff
 }
 
 inline std::string shard_manifest_key(std::string_view manifest_prefix, std::string_view job_id, int shard) {
-  return aws::detail::concat({manifest_prefix, job_id, "/shard-", std::to_string(shard), ".jsonl"});
+  return detail::shard_object_key(manifest_prefix, job_id, shard, detail::shard_manifest_suffix);
 }
 
 inline std::string shard_result_key(std::string_view manifest_prefix, std::string_view job_id, int shard) {
-  return aws::detail::concat({manifest_prefix, job_id, "/shard-", std::to_string(shard), ".json"});
+  return detail::shard_object_key(manifest_prefix, job_id, shard, detail::shard_result_suffix);
 }
 
 inline std::string shard_result_json(const sign_pdfs_result& result, int shard, int shards) {

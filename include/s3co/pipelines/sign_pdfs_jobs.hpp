@@ -214,11 +214,11 @@ struct shard_record {
   int shards = 0;  // as the result says
 };
 
-// The shard number in "shard-<n><suffix>" (the name under the job's folder), or -1.
+// The shard number in "shard-<n><suffix>" (the name under the job's folder,
+// as shard_object_key makes it), or -1.
 inline int shard_number(std::string_view name, std::string_view suffix) {
-  constexpr std::string_view stem = "shard-";
-  if (!name.starts_with(stem) || !name.ends_with(suffix)) return -1;
-  const std::string_view digits = name.substr(stem.size(), name.size() - stem.size() - suffix.size());
+  if (!name.starts_with(shard_stem) || !name.ends_with(suffix)) return -1;
+  const std::string_view digits = name.substr(shard_stem.size(), name.size() - shard_stem.size() - suffix.size());
   if (digits.empty() || digits.size() > 5 || (digits.size() > 1 && digits.front() == '0')) return -1;
   int number = 0;
   for (const char c : digits) {
@@ -262,9 +262,9 @@ boost::asio::awaitable<std::map<int, shard_record>> list_shards(s3::client<Sende
   while (auto page = co_await pages.next()) {
     for (auto& object : page->objects) {
       const std::string_view name = std::string_view(object.key).substr(folder.size());
-      if (const int manifest = shard_number(name, ".jsonl"); manifest >= 0) {
+      if (const int manifest = shard_number(name, shard_manifest_suffix); manifest >= 0) {
         shards[manifest].manifest = std::move(object);
-      } else if (const int result = shard_number(name, ".json"); result >= 0) {
+      } else if (const int result = shard_number(name, shard_result_suffix); result >= 0) {
         shards[result].result_key = std::move(object.key);
       }
     }
@@ -409,11 +409,7 @@ boost::asio::awaitable<shard_plan> plan(s3::client<Sender>& s3, sign_pdfs_config
   const auto list_all = [&]() -> boost::asio::awaitable<void> {
     while (auto page = co_await pages.next()) {
       for (const auto& object : page->objects) sampler.add(object.key);
-      if (options.progress) {
-        options.progress->keys_listed += page->objects.size();
-        options.progress->list_pages = pages.stats().requests;
-        options.progress->list_chains = pages.stats().chains_started;
-      }
+      detail::report_listed_page(options.progress, *page, pages.stats());
     }
   };
   std::exception_ptr failure;
@@ -430,8 +426,9 @@ boost::asio::awaitable<shard_plan> plan(s3::client<Sender>& s3, sign_pdfs_config
   }
   out.shards = detail::shard_configs(config, sampler.cuts(config.plan));
   out.keys_listed = sampler.count();
-  out.pages = static_cast<int>(pages.stats().requests);
-  out.list_chains = pages.stats().chains_started;
+  const s3::parallel_list_stats listed = pages.stats();
+  out.pages = static_cast<int>(listed.requests);
+  out.list_chains = listed.chains_started;
   out.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   co_return out;
