@@ -46,6 +46,7 @@
 #include <string>
 #include <thread>
 
+#include "s3co/detail/heap.hpp"
 #include "s3co/pipelines/sign_pdfs_handler.hpp"
 
 namespace {
@@ -234,6 +235,7 @@ void on_cancelling_signal(s3co::telemetry::structured_log& log, int signal, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  s3co::detail::keep_freed_heap_for_reuse();
   // A closed pipe on stdout becomes a write error reported below, not death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   const bool stdout_was_closed = hold_closed_standard_descriptors();

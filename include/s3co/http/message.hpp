@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,7 +43,16 @@ struct file_body {
   std::string path{};
 };
 
-using request_body = std::variant<std::monostate, std::string, file_body>;
+// Bytes the request does not own: whoever sends it keeps them alive until
+// the send completes (a buffer reused for the next request, not reallocated).
+struct borrowed_body {
+  std::string_view bytes{};
+};
+
+using request_body = std::variant<std::monostate, std::string, borrowed_body, file_body>;
+
+// The bytes of an in-memory body, owned or borrowed; nullopt for none or a file.
+std::optional<std::string_view> in_memory_bytes(const request_body& body) noexcept;
 
 struct request {
   http_method method = http_method::get;
@@ -95,6 +105,12 @@ class transport_error : public s3co::error {
 };
 
 // ---------------------------------------------------------------------------
+
+inline std::optional<std::string_view> in_memory_bytes(const request_body& body) noexcept {
+  if (const auto* owned = std::get_if<std::string>(&body)) return std::string_view(*owned);
+  if (const auto* borrowed = std::get_if<borrowed_body>(&body)) return borrowed->bytes;
+  return std::nullopt;
+}
 
 inline std::string request::describe() const {
   std::string text(aws::method_name(method));

@@ -219,16 +219,26 @@ inline std::string shard_object_key(std::string_view manifest_prefix, std::strin
   return aws::detail::concat({manifest_prefix, job_id, "/", shard_stem, std::to_string(shard), suffix});
 }
 
+// Room for the URLs of `keys`, when each takes `bytes_besides_key` and its
+// key, with an eighth more for percent-escapes.
+inline std::size_t url_bytes_estimate(const std::vector<std::string>& keys, std::size_t bytes_besides_key) {
+  std::size_t total = 0;
+  for (const auto& key : keys) total += bytes_besides_key + key.size() + key.size() / 8;
+  return total;
+}
+
 // Presigns every key of a batch; a key that cannot be presigned gets an
 // empty URL, which the writer counts as an error.
 inline signed_batch presign_batch(aws::presigner& signer, const sign_pdfs_config& config, key_batch batch,
                                   sign_pdfs_progress* progress) {
   signed_batch out{batch.sequence, std::move(batch.keys), {}, {}};
-  out.urls.reserve(out.keys.size() * 320);
   out.url_ends.reserve(out.keys.size());
   const auto now = signer.now();
   for (const auto& key : out.keys) {
     const std::size_t before = out.urls.size();
+    // The first URL tells how long the rest will be (the same but for the
+    // key, which may be percent-encoded): one allocation per batch.
+    if (before != 0 && out.url_ends.size() == 1) out.urls.reserve(url_bytes_estimate(out.keys, before - out.keys[0].size()));
     try {
       signer.append_presigned(out.urls, {.bucket = config.bucket, .key = key, .expires = config.expiry, .at = now});
     } catch (const aws::config_error&) {

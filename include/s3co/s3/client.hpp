@@ -207,6 +207,11 @@ class client {
   boost::asio::awaitable<std::string> upload_part_copy(upload_part_copy_request request);  // the part's ETag
   boost::asio::awaitable<std::string> upload_part(std::string bucket, std::string key, std::string upload_id,
                                                   int part_number, std::string body);
+  // The same, sending bytes it does not own: they must outlive the returned
+  // awaitable (a part buffer the caller fills again for the next part).
+  boost::asio::awaitable<std::string> upload_part_borrowing(std::string bucket, std::string key,
+                                                            std::string upload_id, int part_number,
+                                                            std::string_view body);
   boost::asio::awaitable<put_result> complete_multipart_upload(std::string bucket, std::string key,
                                                                std::string upload_id,
                                                                std::vector<completed_part> parts);
@@ -232,8 +237,13 @@ class client {
 
 namespace detail {
 
-inline void set_body(http::request& request, std::string body) {
+inline void set_borrowed_body(http::request& request, std::string_view body) {
   request.headers.push_back({"x-amz-content-sha256", aws::to_hex(aws::sha256_of(body))});
+  request.body = http::borrowed_body{body};
+}
+
+inline void set_body(http::request& request, std::string body) {
+  set_borrowed_body(request, body);
   request.body = std::move(body);
 }
 
@@ -477,9 +487,18 @@ template <RequestSender Sender>
 boost::asio::awaitable<std::string> client<Sender>::upload_part(std::string bucket, std::string key,
                                                                 std::string upload_id, int part_number,
                                                                 std::string body) {
+  // `body` lives in this frame until the part is answered.
+  co_return co_await upload_part_borrowing(std::move(bucket), std::move(key), std::move(upload_id), part_number,
+                                           body);
+}
+
+template <RequestSender Sender>
+boost::asio::awaitable<std::string> client<Sender>::upload_part_borrowing(std::string bucket, std::string key,
+                                                                          std::string upload_id, int part_number,
+                                                                          std::string_view body) {
   http::request request = make_request(aws::http_method::put, bucket, key,
                                        {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}});
-  detail::set_body(request, std::move(body));
+  detail::set_borrowed_body(request, body);
   const http::response response = co_await send(std::move(request));
   std::string etag(response.header("ETag"));
   if (etag.empty()) {

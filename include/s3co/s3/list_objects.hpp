@@ -147,19 +147,32 @@ inline list_page parse_list_objects_v2(std::string& body, std::string_view opera
     }
   }
 
+  std::size_t object_count = 0;
+  for ([[maybe_unused]] const pugi::xml_node contents : root.children("Contents")) ++object_count;
+  page.objects.reserve(object_count);
   for (const pugi::xml_node contents : root.children("Contents")) {
-    object_summary object;
-    const pugi::xml_node key = contents.child("Key");
-    if (!key) detail::throw_malformed(operation, "an object has no <Key>");
-    object.key = detail::decoded_field(key.child_value(), url_encoded, operation);
-    const std::string_view size = contents.child_value("Size");
+    object_summary& object = page.objects.emplace_back();
+    // One pass over the fields (a lookup by name would scan them once each).
+    bool has_key = false;
+    std::string_view size;
+    for (const pugi::xml_node field : contents.children()) {
+      const std::string_view name = field.name();
+      if (name == "Key") {
+        object.key = detail::decoded_field(field.child_value(), url_encoded, operation);
+        has_key = true;
+      } else if (name == "Size") {
+        size = field.child_value();
+      } else if (name == "ETag") {
+        object.etag = field.child_value();
+      } else if (name == "LastModified") {
+        object.last_modified = field.child_value();
+      }
+    }
+    if (!has_key) detail::throw_malformed(operation, "an object has no <Key>");
     const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), object.size);
     if (size.empty() || error != std::errc{} || end != size.data() + size.size()) {
       detail::throw_malformed(operation, "an object has no valid <Size>");
     }
-    object.etag = contents.child_value("ETag");
-    object.last_modified = contents.child_value("LastModified");
-    page.objects.push_back(std::move(object));
   }
   for (const pugi::xml_node prefix : root.children("CommonPrefixes")) {
     page.common_prefixes.push_back(detail::decoded_field(prefix.child_value("Prefix"), url_encoded, operation));

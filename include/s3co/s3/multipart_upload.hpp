@@ -5,7 +5,9 @@
 // - Parts are `part_size` bytes (8 MiB by default; S3's minimum is 5 MiB, the
 //   last part may be smaller) and at most 10,000; at most
 //   `max_parts_in_flight` are uploading at once, so memory stays within
-//   (max_parts_in_flight + 1) * part_size whatever the total size.
+//   (max_parts_in_flight + 1) * part_size whatever the total size. A sent
+//   part's buffer is filled again for a later part, not freed: a fresh
+//   multi-MiB buffer costs a page fault every 4 KiB written into it.
 // - complete() sends the last part, waits for all, and completes the upload
 //   with the ETags in part order.
 // - append_object() adds a stored object's bytes: copied server-side
@@ -156,9 +158,15 @@ class multipart_upload_stream {
   const std::string& upload_id() const noexcept { return upload_id_; }
 
  private:
+  // What a part's coroutine returns: its ETag, and the buffer it sent from,
+  // for reuse (empty for a copied part).
+  struct sent_part {
+    std::string etag;
+    std::string buffer;
+  };
   struct part_outcome {
     int part_number = 0;
-    std::string etag;
+    sent_part sent;
     std::exception_ptr error;
   };
   using outcome_channel =
@@ -205,9 +213,11 @@ class multipart_upload_stream {
   template <typename MakePart>
   boost::asio::awaitable<void> start_part(MakePart make_part);
   boost::asio::awaitable<void> ship_part();
-  static boost::asio::awaitable<std::string> copy_part(client<Sender>& s3, std::string bucket, std::string key,
-                                                       std::string upload_id, int part_number, stored_object source,
-                                                       byte_range range);
+  static boost::asio::awaitable<sent_part> upload_part(client<Sender>& s3, std::string bucket, std::string key,
+                                                       std::string upload_id, int part_number, std::string buffer);
+  static boost::asio::awaitable<sent_part> copy_part(client<Sender>& s3, std::string bucket, std::string key,
+                                                     std::string upload_id, int part_number, stored_object source,
+                                                     byte_range range);
   boost::asio::awaitable<put_result> send_final_request();
   static bool may_have_been_applied(std::exception_ptr failure) noexcept;
   boost::asio::awaitable<void> collect_one();
@@ -233,6 +243,7 @@ class multipart_upload_stream {
   std::string content_type_;  // what options_.attributes views
   multipart_options options_;
   std::string buffer_;
+  std::vector<std::string> spare_buffers_;  // sent parts' buffers, emptied, for the next parts
   std::string upload_id_;
   std::shared_ptr<in_flight_parts> in_flight_;
   std::vector<std::string> etags_;
@@ -429,9 +440,9 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::start_part(MakePar
   const int part_number = next_part_++;
   etags_.resize(static_cast<std::size_t>(part_number));
   ++in_flight_->count;
-  auto report = [parts = in_flight_, part_number](std::exception_ptr error, std::string etag) {
+  auto report = [parts = in_flight_, part_number](std::exception_ptr error, sent_part sent) {
     parts->cancellations[part_number].finished = true;
-    parts->outcomes.try_send(boost::system::error_code(), part_outcome{part_number, std::move(etag), error});
+    parts->outcomes.try_send(boost::system::error_code(), part_outcome{part_number, std::move(sent), error});
   };
   // Its own cancellation, not the writer's: a part is cancelled only when
   // the upload is given up (drain_and_abort).
@@ -443,16 +454,32 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::start_part(MakePar
 template <RequestSender Sender>
 boost::asio::awaitable<void> multipart_upload_stream<Sender>::ship_part() {
   co_await start_part([this](int part_number) {
-    return s3_.upload_part(bucket_, key_, upload_id_, part_number, std::exchange(buffer_, std::string()));
+    std::string next;
+    if (!spare_buffers_.empty()) {
+      next = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+    return upload_part(s3_, bucket_, key_, upload_id_, part_number, std::exchange(buffer_, std::move(next)));
   });
+}
+
+// The part owns its buffer while it is sent, and hands it back after.
+template <RequestSender Sender>
+boost::asio::awaitable<typename multipart_upload_stream<Sender>::sent_part> multipart_upload_stream<Sender>::upload_part(
+    client<Sender>& s3, std::string bucket, std::string key, std::string upload_id, int part_number,
+    std::string buffer) {
+  std::string etag = co_await s3.upload_part_borrowing(std::move(bucket), std::move(key), std::move(upload_id),
+                                                       part_number, buffer);
+  buffer.clear();
+  sent_part sent{std::move(etag), std::move(buffer)};
+  co_return sent;
 }
 
 // The part owns what it sends: it may outlive the stream (a background abort waits for it).
 template <RequestSender Sender>
-boost::asio::awaitable<std::string> multipart_upload_stream<Sender>::copy_part(client<Sender>& s3, std::string bucket,
-                                                                               std::string key, std::string upload_id,
-                                                                               int part_number, stored_object source,
-                                                                               byte_range range) {
+boost::asio::awaitable<typename multipart_upload_stream<Sender>::sent_part> multipart_upload_stream<Sender>::copy_part(
+    client<Sender>& s3, std::string bucket, std::string key, std::string upload_id, int part_number,
+    stored_object source, byte_range range) {
   const upload_part_copy_request request{.bucket = bucket,
                                          .key = key,
                                          .upload_id = upload_id,
@@ -461,7 +488,9 @@ boost::asio::awaitable<std::string> multipart_upload_stream<Sender>::copy_part(c
                                          .source_key = source.key,
                                          .range = range,
                                          .source_etag = source.etag};
-  co_return co_await s3.upload_part_copy(request);
+  std::string etag = co_await s3.upload_part_copy(request);  // (named: g++ 12 frees a co_await inside braces twice)
+  sent_part sent{std::move(etag), std::string()};
+  co_return sent;
 }
 
 template <RequestSender Sender>
@@ -470,7 +499,8 @@ boost::asio::awaitable<void> multipart_upload_stream<Sender>::collect_one() {
   if (outcome.error) {
     if (!first_error_) first_error_ = outcome.error;
   } else {
-    etags_[static_cast<std::size_t>(outcome.part_number - 1)] = std::move(outcome.etag);
+    etags_[static_cast<std::size_t>(outcome.part_number - 1)] = std::move(outcome.sent.etag);
+    if (outcome.sent.buffer.capacity() >= options_.part_size) spare_buffers_.push_back(std::move(outcome.sent.buffer));
   }
 }
 

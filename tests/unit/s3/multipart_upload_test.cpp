@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -39,6 +41,7 @@ struct multipart_double {
   // "POST uploads", "PUT part N size", "POST complete", "DELETE upload", "PUT object size", "DELETE object"
   std::vector<std::string> log;
   std::string completed_body;
+  std::map<int, std::string> part_bodies;  // by part number
 
   http::response final_response(http::response ok) {
     switch (final) {
@@ -54,8 +57,8 @@ struct multipart_double {
   http::response operator()(const http::request& request) {
     const auto& target = request.target;
     const auto body_size = [&] {
-      const auto* text = std::get_if<std::string>(&request.body);
-      return text ? text->size() : 0;
+      const auto bytes = http::in_memory_bytes(request.body);
+      return bytes ? bytes->size() : 0;
     };
     if (request.method == aws::http_method::post && target.find("?uploads") != std::string::npos) {
       log.push_back("POST uploads");
@@ -64,6 +67,8 @@ struct multipart_double {
     if (request.method == aws::http_method::put && target.find("partNumber=") != std::string::npos) {
       const int number = std::stoi(target.substr(target.find("partNumber=") + 11));
       log.push_back("PUT part " + std::to_string(number) + " " + std::to_string(body_size()));
+      const auto bytes = http::in_memory_bytes(request.body);
+      part_bodies[number] = std::string(bytes ? *bytes : std::string_view());
       if (number == fail_part) return answer(500, "<Error><Code>InternalError</Code></Error>");
       return answer(200, "", {{"ETag", "\"etag-" + std::to_string(number) + "\""}});
     }
@@ -142,6 +147,26 @@ TEST_CASE("a larger upload ships parts in order and completes with their ETags",
              Catch::Contains("<Part><PartNumber>1</PartNumber><ETag>&quot;etag-1&quot;</ETag></Part>"
                              "<Part><PartNumber>2</PartNumber>"));
   CHECK_THAT(f.s3_double.completed_body, Catch::Contains("<PartNumber>4</PartNumber><ETag>&quot;etag-4&quot;</ETag>"));
+}
+
+TEST_CASE("each part carries exactly its own bytes, from buffers reused across parts", "[multipart]") {
+  fixture f;
+  s3::multipart_upload_stream stream(f.s3, "bucket", "big.bin", {part, 2, ""});
+  const int parts = 7;
+  run_async(f.context, [&]() -> boost::asio::awaitable<void> {
+    for (int number = 1; number <= parts; ++number) {
+      // The last part is short: a reused buffer must not keep older bytes.
+      const std::string bytes(number == parts ? 1000 : part, static_cast<char>('a' + number));
+      co_await stream.write(bytes);
+    }
+    co_await stream.complete();
+  }());
+  REQUIRE(f.s3_double.part_bodies.size() == parts);
+  for (const auto& [number, body] : f.s3_double.part_bodies) {
+    INFO("part " << number);
+    CHECK(body.size() == (number == parts ? 1000 : part));
+    CHECK(body.find_first_not_of(static_cast<char>('a' + number)) == std::string::npos);
+  }
 }
 
 TEST_CASE("a failed part aborts the upload and surfaces the error", "[multipart]") {

@@ -235,10 +235,10 @@ boost::asio::awaitable<response> detail::exchange(Stream& stream, boost::beast::
   boost::beast::get_lowest_layer(stream).expires_after(options.request_timeout);
   const auto verb = detail::to_verb(req.method);
 
-  if (const auto* text = std::get_if<std::string>(&req.body)) {
+  if (const std::optional<std::string_view> bytes = in_memory_bytes(req.body)) {
     http::request<http::span_body<const char>> message{verb, req.target, 11};
     detail::fill_request_header(message, req, options.user_agent);
-    message.body() = {text->data(), text->size()};
+    message.body() = {bytes->data(), bytes->size()};
     message.prepare_payload();
     co_await http::async_write(stream, message, use_awaitable);
   } else if (const auto* file = std::get_if<file_body>(&req.body)) {
