@@ -3,7 +3,7 @@
 //   sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N]
 //             [--concurrency N] [--list-concurrency N] [--request-timeout-seconds N]
 //             [--deadline-seconds N] [--start-after KEY] [--end-before KEY]
-//             [--job-id ID] [--shard I --shards N] [--event FILE|-]
+//             [--job-id ID] [--shard I --shards N] [--presign-threads N] [--event FILE|-]
 //   sign_pdfs plan --shards N [--array] [the run's flags]
 //   sign_pdfs combine --job-id ID [--bucket B] [--expiry-seconds N] [--event FILE|-]
 //
@@ -54,7 +54,7 @@ namespace {
 constexpr std::string_view usage =
     "usage: sign_pdfs [--bucket B] [--prefix P] [--expiry-seconds N] [--page-size N] [--concurrency N] "
     "[--list-concurrency N] [--request-timeout-seconds N] [--deadline-seconds N] [--start-after KEY] "
-    "[--end-before KEY] [--job-id ID] [--shard I --shards N] [--event FILE|-]\n"
+    "[--end-before KEY] [--job-id ID] [--shard I --shards N] [--presign-threads N] [--event FILE|-]\n"
     "       sign_pdfs plan --shards N [--array] [the flags above]\n"
     "       sign_pdfs combine --job-id ID [--bucket B] [--expiry-seconds N] [--event FILE|-]\n";
 
@@ -70,7 +70,12 @@ struct command_line {
   s3co::pipelines::config_overrides overrides;
   std::string event;
   bool plan_as_array = false;
+  int presign_threads = 0;  // 0: presign on the run's own thread
 };
+
+// Threads of their own for presigning (the rest of the run keeps one): more
+// than the machine's cores only adds switching.
+constexpr std::int64_t max_presign_threads = 64;
 
 // The event, read in chunks into a buffer reserved once at the limit (so no
 // growth allocates beyond it); more than the limit, or a read error (a
@@ -129,6 +134,12 @@ command_line parse_command_line(int argc, char** argv) {
     };
     if (arg == "--event") {
       parsed.event = read_event(value());
+      continue;
+    }
+    if (arg == "--presign-threads") {
+      using namespace s3co::pipelines::detail;
+      parsed.presign_threads =
+          static_cast<int>(in_range(parse_count(value(), "--presign-threads"), 0, max_presign_threads, "--presign-threads"));
       continue;
     }
     if (plan && arg == "--array") {
@@ -257,6 +268,7 @@ int main(int argc, char** argv) {
   s3co::pipelines::handler_options options;
   options.log = &log;
   options.progress = &progress;
+  options.presign_threads = parsed.presign_threads;
   options.cancel_signals = {SIGINT, SIGTERM, SIGHUP};
   options.on_signal = [&log](int signal, int count) { on_cancelling_signal(log, signal, count); };
   s3co::pipelines::handler_response response;

@@ -8,7 +8,7 @@
 // few hundred KiB per page: the response body, the parsed page, a batch of
 // URLs. Each time the heap shrinks and grows again, every 4 KiB touched
 // again is a page fault. Fixed thresholds keep blocks up to 32 MiB on the
-// heap and keep up to 64 MiB free there: sign_pdfs spent about a third of its
+// heap and keep up to 64 MiB free there: sign_pdfs spent about a fifth of its
 // CPU in those faults at 1M keys (BENCHMARKS.md). Memory stays bounded by
 // what the program holds at its peak.
 #pragma once

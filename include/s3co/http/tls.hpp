@@ -9,6 +9,8 @@
 // (the endpoint names the wrong host).
 #pragma once
 
+#include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,18 @@ inline boost::asio::ssl::context make_tls_context(const tls_options& options) {
     context.set_verify_mode(ssl::verify_none);
   }
   return context;
+}
+
+// The std::system_error make_tls_context throws for a CA file that cannot
+// be opened, without reading it (a bundle takes tens of milliseconds to
+// parse): a client fails at its construction, not at its first request.
+inline void require_readable_ca_file(const tls_options& options) {
+  if (!options.verify_peer || options.ca_file.empty()) return;
+  std::FILE* file = std::fopen(options.ca_file.c_str(), "rb");
+  if (!file) {
+    throw std::system_error(std::error_code(errno, std::generic_category()), "cannot load the CA file " + options.ca_file);
+  }
+  std::fclose(file);
 }
 
 // The verify callback of one handshake: OpenSSL's chain verification, then

@@ -36,6 +36,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <pugixml.hpp>
 
+#include "s3co/aws/amz_time.hpp"
 #include "s3co/aws/config_error.hpp"
 #include "s3co/aws/uri_encoding.hpp"
 #include "s3co/s3/client.hpp"
@@ -60,7 +61,7 @@ struct object_summary {
   std::string key{};
   std::uint64_t size = 0;
   std::string etag{};
-  std::string last_modified{};  // ISO 8601, as S3 sends it
+  std::optional<aws::utc_time_point> last_modified{};  // none when the server sent none it could be read as
 };
 
 struct list_page {
@@ -165,7 +166,7 @@ inline list_page parse_list_objects_v2(std::string& body, std::string_view opera
       } else if (name == "ETag") {
         object.etag = field.child_value();
       } else if (name == "LastModified") {
-        object.last_modified = field.child_value();
+        object.last_modified = aws::parse_iso8601_utc(field.child_value());
       }
     }
     if (!has_key) detail::throw_malformed(operation, "an object has no <Key>");

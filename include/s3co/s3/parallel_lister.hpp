@@ -43,13 +43,19 @@
 //    position. Windows are guesses, so they grow like a congestion window:
 //    a range starts cutting them after its second page, and a run of them
 //    may have one unlisted window more than it has windows that found keys.
-//    Where a group ends, a window or two turn out empty, not dozens.
+//    Where a group ends, a window or two turn out empty, not dozens. Groups
+//    alike are common (months, shards), so a new run starts where the best
+//    run so far got to (up to 4 windows), after its range's first page.
 //
 // Groups are cut first while fewer ranges than chains exist, so that every
 // chain has certain work; past that, the earliest range goes first, so
 // that one large group does not wait behind many small ones. A page that
 // spans many folders (one key per folder, say) needs no probe: its density
 // reads across them. A chain that finishes hands its slot to the next cut.
+// A chain near the merger whose buffer fills hands the rest of its range
+// to a new range (cut at its last key: exact, no guess) instead of waiting:
+// the merger would otherwise wait a round trip for each page past the
+// buffer when it gets there.
 // A wrong guess costs an empty range (one request) or a long one (cut again
 // as chains free up), never a key. Near a range's end a chain asks for
 // about the keys left (max-keys), and a range whose last key has arrived
@@ -59,8 +65,8 @@
 // Memory. A range buffers at most pages_per_chain pages (its chain then
 // waits: backpressure, and gives its request slot to other work until the
 // merger takes a page; it then has the first claim on a slot, before any
-// new cut), and at most 2 x chains ranges are alive (listing,
-// or done and waiting for the merger): at most 2 x chains x
+// new cut), and at most 3 x chains ranges are alive (listing,
+// or done and waiting for the merger): at most 3 x chains x
 // (pages_per_chain + 1) pages are held, however many keys there are, plus
 // the group names of the probes (at most a page of them per probe, one
 // probe per folder level per range).
@@ -174,6 +180,7 @@ struct list_range {
   int pages_received = 0;                  // pages holding keys its chain received
   int short_asks = 0;                      // reduced asks that came back full: each doubles the next
   bool listed = false;                     // its chain asks for nothing more
+  std::size_t pages_waiting = 0;           // sent to the merger, not taken yet
   flow::channel<list_page> pages;
 };
 
@@ -349,7 +356,12 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     return false;
   }
 
-  bool may_cut() const { return ranges.size() < 2 * static_cast<std::size_t>(options.chains); }
+  bool may_cut() const { return ranges.size() < 3 * static_cast<std::size_t>(options.chains); }
+
+  // The most windows of one run that found keys, so far; a new run may
+  // start from there, up to max_inherited_windows (see the header comment).
+  int best_window_run = 0;
+  static constexpr int max_inherited_windows = 4;
 
   // Splits `at`'s range at `cut` (inside it, after its position): the new
   // range after the cut takes the boundaries past it and is listed by a new chain.
@@ -443,12 +455,18 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   // pages, and may have one unlisted window more than it has windows that
   // found keys: it grows (doubling each round trip) only where keys turn
   // out to be. A group of a page or two gets none; where a group ends, one
-  // window or two are found empty, not dozens.
+  // window or two are found empty, not dozens. Once a run has found keys in
+  // two windows or more, later runs start after one page, with as many
+  // unlisted windows as it found (at most max_inherited_windows).
   bool cut_by_density(std::list<range_ptr>::iterator it) {
     detail::list_range& range = **it;
     // (No range has levels left to probe: cut_windows probes before it cuts.)
     if (!range.density || range.probes > 0) return false;
-    if (range.windows ? range.windows->unseen > range.windows->found_keys : range.pages_received < 2) return false;
+    const int inherited = std::min(best_window_run, max_inherited_windows);
+    if (range.windows ? range.windows->unseen > std::max(range.windows->found_keys, inherited)
+                      : range.pages_received < (inherited >= 2 ? 1 : 2)) {
+      return false;
+    }
     std::optional<std::string> end = range.density->ahead(range.position, static_cast<double>(options.pages_per_chain));
     if (!end || (range.through && *end >= *range.through)) return false;
     if (!range.windows) range.windows = std::make_shared<detail::window_run>();
@@ -513,11 +531,32 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
   }
 
   // A window that has shown a page, or ended, no longer counts as a guess.
-  static void window_seen(detail::list_range& range) {
+  void window_seen(detail::list_range& range) {
     if (!range.unseen_window) return;
     range.unseen_window = false;
     --range.windows->unseen;
-    if (range.pages_received > 0) ++range.windows->found_keys;
+    if (range.pages_received > 0) best_window_run = std::max(best_window_run, ++range.windows->found_keys);
+  }
+
+  // A range near the merger (among its first 2 x chains) whose buffer this
+  // page fills would make its chain wait there: the rest of it becomes a
+  // range of its own, cut at its last key, whose chain lists on meanwhile.
+  // Farther ones wait: their pages would be held long before the merger
+  // gets to them.
+  bool hand_off_rest(const range_ptr& range) {
+    if (options.chains == 1 || range->listed || failure || !may_cut()) return false;
+    if (range->pages_waiting + 1 < range->pages.capacity()) return false;
+    if (range->through && range->position >= *range->through) return false;
+    const auto it = std::find(ranges.begin(), ranges.end(), range);
+    if (std::distance(ranges.begin(), it) >= 2 * static_cast<std::ptrdiff_t>(options.chains)) return false;
+    const range_ptr rest = cut_range(it, range->position);
+    rest->density = range->density;
+    rest->page_common = range->page_common;
+    rest->known_level = range->known_level;
+    rest->windows = range->windows;
+    rest->pages_received = range->pages_received;
+    range->listed = true;
+    return true;
   }
 
   // A whole page, but near the range's end about what is left (and a
@@ -589,7 +628,8 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           self->window_seen(*range);
           self->cut_windows();  // what this page showed may give free chains work
         }
-        co_await self->send_without_slot(*range, std::move(*page));
+        const bool handed_off = self->hand_off_rest(range);
+        co_await self->send_without_slot(*range, std::move(*page), !handed_off);
       }
       range->listed = true;
       self->window_seen(*range);
@@ -607,9 +647,11 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
 
   // Hands `page` to the merger. A chain waiting for the merger
   // (backpressure) asks for nothing, so its request slot serves other work
-  // meanwhile; it takes one back, before any new cut does, to ask again.
-  // (One chain keeps its slot: it is the listing, as list_paginator's.)
-  boost::asio::awaitable<void> send_without_slot(detail::list_range& range, list_page page) {
+  // meanwhile; it takes one back, before any new cut does, to ask again
+  // (unless it has nothing more to ask). (One chain keeps its slot: it is
+  // the listing, as list_paginator's.)
+  boost::asio::awaitable<void> send_without_slot(detail::list_range& range, list_page page, bool ask_again) {
+    ++range.pages_waiting;
     if (options.chains == 1) {
       co_await range.pages.send(std::move(page));
       co_return;
@@ -622,6 +664,10 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     } catch (...) {
       ++running;  // the task's end gives it back
       throw;
+    }
+    if (!ask_again) {
+      ++running;  // (likewise)
+      co_return;
     }
     ++waiting_for_slot;
     while (running >= options.chains && !failure) {
@@ -651,8 +697,9 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
         if (!page) {
           self->ranges.pop_front();
           self->cut_windows();
-        } else if (!page->objects.empty()) {
-          co_await self->output.send(std::move(*page));
+        } else {
+          --front->pages_waiting;
+          if (!page->objects.empty()) co_await self->output.send(std::move(*page));
         }
       } catch (...) {
         self->fail(std::current_exception());  // a chain's failure, or stop()

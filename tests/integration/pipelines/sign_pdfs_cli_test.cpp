@@ -50,14 +50,16 @@ struct cli_fixture : s3co::testing::test_bucket {
 }  // namespace
 
 TEST_CASE("sign_pdfs prints the result, one complete log line and one EMF line", "[pipeline][cli]") {
+  // Presigning on a thread pool of its own changes nothing in the output.
+  const std::string threads = GENERATE(as<std::string>(), "", " --presign-threads 2");
   cli_fixture f;
   const std::vector<std::string> keys = {"in/a.pdf", "in/b.PDF", "in/c.txt", "in/d e.pdf", "out/f.pdf"};
   run_async(f.context, s3co::testing::concurrently(keys.size(), 8, [&](std::size_t i) -> boost::asio::awaitable<void> {
     co_await f.s3.put_object({.bucket = f.bucket, .key = keys[i]}, "%PDF " + keys[i]);
   }));
 
-  const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix in/ --page-size 2 --expiry-seconds 600");
-  INFO("stderr:\n" << run.err);
+  const auto run = run_sign_pdfs("--bucket " + f.bucket + " --prefix in/ --page-size 2 --expiry-seconds 600" + threads);
+  INFO("sign_pdfs" << threads << "\nstderr:\n" << run.err);
   REQUIRE(run.exit_status == 0);
 
   simdjson::dom::parser parser;
@@ -232,6 +234,9 @@ TEST_CASE("bad input exits 2 and names the field, before any S3 call", "[pipelin
       {"combine " + bucket + "--job-id j --start-after k", "", "", "start_after"},
       {"--event -", "", R"({"bucket":"some-bucket","plan":2,"combine":"j"})", "combine"},
       {"--event -", "", R"({"bucket":"some-bucket","request_timeout_seconds":true})", "request_timeout_seconds"},
+      {bucket + "--presign-threads 65", "", "", "--presign-threads"},
+      {bucket + "--presign-threads -1", "", "", "--presign-threads"},
+      {bucket + "--presign-threads two", "", "", "--presign-threads"},
   };
   simdjson::dom::parser parser;
   for (const auto& bad : cases) {

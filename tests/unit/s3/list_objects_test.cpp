@@ -37,7 +37,9 @@ TEST_CASE("an AWS-style page: '+' is a space, %XX decoded", "[list]") {
   CHECK(page.objects[0].key == "annual report+2026.pdf");
   CHECK(page.objects[0].size == 11);
   CHECK(page.objects[0].etag == "\"5d41402abc4b2a76b9719d911017c592\"");
-  CHECK(page.objects[0].last_modified == "2026-04-01T12:00:00.000Z");
+  CHECK(page.objects[0].last_modified == aws::parse_iso8601_utc("2026-04-01T12:00:00.000Z"));
+  REQUIRE(page.objects[0].last_modified);
+  CHECK(aws::amz_timestamp(*page.objects[0].last_modified).text() == "20260401T120000Z");
   CHECK(page.objects[1].key == "café/\x01" "ctl");
   CHECK(page.objects[2].key == "a//b/../c");
   CHECK_FALSE(page.is_truncated);
@@ -206,4 +208,17 @@ TEST_CASE("the object lister yields every object across pages, skipping empty on
   CHECK(keys == std::vector<std::string>{"a", "b", "c d"});
   CHECK(objects.paginator().pages() == 3);
   CHECK(calls == 3);
+}
+
+TEST_CASE("LastModified is a time when it reads as one, and none otherwise", "[list]") {
+  const auto page = parse(page_xml(
+      "<IsTruncated>false</IsTruncated>"
+      "<Contents><Key>a</Key><LastModified>2026-04-01T12:00:00.250Z</LastModified><Size>1</Size></Contents>"
+      "<Contents><Key>b</Key><Size>1</Size></Contents>"
+      "<Contents><Key>c</Key><LastModified>yesterday</LastModified><Size>1</Size></Contents>"));
+  REQUIRE(page.objects.size() == 3);
+  REQUIRE(page.objects[0].last_modified);
+  CHECK(page.objects[0].last_modified->time_since_epoch() % std::chrono::seconds(1) == std::chrono::milliseconds(250));
+  CHECK_FALSE(page.objects[1].last_modified);
+  CHECK_FALSE(page.objects[2].last_modified);
 }

@@ -87,8 +87,17 @@ struct client::connection {
 };
 
 struct client::pool {
-  explicit pool(const tls_options& tls) : tls_context(make_tls_context(tls)) {}
-  boost::asio::ssl::context tls_context;
+  explicit pool(const tls_options& tls) : tls(tls) { require_readable_ca_file(tls); }
+  // Made at the first TLS connection: loading a CA bundle costs tens of
+  // milliseconds and ~100k allocations, which a client of a plain-HTTP
+  // endpoint never needs.
+  boost::asio::ssl::context& tls_context() {
+    const std::lock_guard lock(mutex);
+    if (!context) context.emplace(make_tls_context(tls));
+    return *context;
+  }
+  tls_options tls;
+  std::optional<boost::asio::ssl::context> context;
   std::mutex mutex;
   std::unordered_map<std::string, std::vector<connection_ptr>> idle;
 };
@@ -195,7 +204,7 @@ S3CO_DECL boost::asio::awaitable<client::connection_ptr> client::connect(const r
     // Each stream on its own strand: Beast's timeouts need the stream's
     // handlers serialized when the context runs on several threads.
     conn = std::make_unique<connection>(std::move(key), std::in_place_type<detail::tls_stream>,
-                                        boost::asio::make_strand(executor_), pool_->tls_context);
+                                        boost::asio::make_strand(executor_), pool_->tls_context());
     auto& stream = std::get<detail::tls_stream>(conn->stream);
     if (!SSL_set_tlsext_host_name(stream.native_handle(), req.host.c_str())) {
       throw boost::system::system_error(
