@@ -63,7 +63,7 @@ TEST_CASE("web identity: AssumeRoleWithWebIdentity over the query API, the token
   CHECK(testing::form_fields(server.received().back().body).at("WebIdentityToken") == "rotated-token");
 }
 
-TEST_CASE("web identity: STS errors, malformed answers and expired tokens", "[credentials][sts]") {
+TEST_CASE("web identity: STS errors, malformed answers and unreadable token files", "[credentials][sts]") {
   testing::sts_server server(web_token);
   const testing::temp_file token_file(web_token);
   credentials::web_identity_settings settings{.role_arn = "arn:aws:iam::123456789012:role/r",
