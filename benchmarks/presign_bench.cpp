@@ -42,11 +42,10 @@ const std::vector<std::string>& bench_keys() {
   return keys;
 }
 
-const credentials bench_credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+const credentials bench_credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", std::nullopt};
 const utc_time_point bench_time = std::chrono::sys_days{std::chrono::year{2026} / 4 / 1};
 
-void presign_urls(benchmark::State& state, const credentials& creds) {
-  presigner signer(creds, "us-east-1", parse_endpoint_url("http://127.0.0.1:7480"));
+void presign_urls(benchmark::State& state, presigner signer) {
   const auto& keys = bench_keys();
   std::string url;
   std::size_t i = 0;
@@ -60,15 +59,26 @@ void presign_urls(benchmark::State& state, const credentials& creds) {
   state.counters["derivations"] = static_cast<double>(signer.key_cache().derivations());
 }
 
-void BM_presign(benchmark::State& state) { presign_urls(state, bench_credentials); }
+presigner bench_presigner(const credentials& creds) {
+  return presigner(creds, "us-east-1", parse_endpoint_url("http://127.0.0.1:7480"));
+}
+
+void BM_presign(benchmark::State& state) { presign_urls(state, bench_presigner(bench_credentials)); }
 BENCHMARK(BM_presign);
 
 void BM_presign_with_session_token(benchmark::State& state) {
   credentials temporary = bench_credentials;
   temporary.session_token = std::string(400, 'T') + "+/=";  // STS tokens run to several hundred bytes
-  presign_urls(state, temporary);
+  presign_urls(state, bench_presigner(temporary));
 }
 BENCHMARK(BM_presign_with_session_token);
+
+void BM_presign_live_credentials(benchmark::State& state) {
+  // Credentials that a refresh may replace: one atomic load more per URL.
+  auto live = std::make_shared<live_credentials>(bench_credentials, "bench");
+  presign_urls(state, presigner(live, "us-east-1", parse_endpoint_url("http://127.0.0.1:7480")));
+}
+BENCHMARK(BM_presign_live_credentials);
 
 void BM_presign_new_string(benchmark::State& state) {
   // The convenience form: one allocation per URL for the returned string.

@@ -4,10 +4,15 @@
 //           [--expires-in N] [--at YYYYMMDDTHHMMSSZ] [KEY ...]
 //
 // Keys come from the arguments or, when there are none, one per line from
-// stdin. Credentials and region follow the AWS chain (environment, then
-// ~/.aws/credentials); the endpoint is --endpoint, else S3_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Exit 2 on bad input, with
-// a message naming the field.
+// stdin. Credentials come from the provider chain, in its blocking form
+// (credentials/provider_chain.hpp: environment, web identity, shared files
+// with credential_process and roles, container, instance metadata), and
+// are refreshed if they expire while keys are still being read; region
+// from --region, AWS_REGION, AWS_DEFAULT_REGION, the profile, the instance
+// metadata, else us-east-1; the
+// endpoint is --endpoint, else S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3,
+// AWS_ENDPOINT_URL, the profile's, else AWS. Exit 2 on bad input, with a
+// message naming the field; 1 when no credentials could be fetched.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -17,10 +22,11 @@
 #include <string_view>
 #include <vector>
 
-#include "s3co/aws/credentials.hpp"
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/presigner.hpp"
 #include "s3co/aws/region.hpp"
+#include "s3co/credentials/refreshing_credentials.hpp"
+#include "s3co/credentials/region.hpp"
 
 namespace {
 
@@ -92,15 +98,18 @@ int main(int argc, char** argv) {
   options parsed;
   try {
     parsed = parse_options(argc, argv);
-    std::string region = parsed.region.value_or(resolve_region());
+    std::string region = parsed.region ? *parsed.region : s3co::credentials::resolve_region_blocking();
     validate_region(region, parsed.region ? "--region" : "region");
     s3_endpoint endpoint = parsed.endpoint ? parse_endpoint_url(*parsed.endpoint, "--endpoint")
                                            : resolve_s3_endpoint(region);
     if (parsed.path_style) endpoint.addressing = addressing_style::path;
-    signer.emplace(resolve_credentials().value, std::move(region), std::move(endpoint));
+    signer.emplace(s3co::credentials::resolve_live_credentials_blocking(), std::move(region), std::move(endpoint));
   } catch (const config_error& error) {
     std::cerr << "presign: " << error.what() << "\n" << usage;
     return 2;
+  } catch (const s3co::error& error) {
+    std::cerr << "presign: " << error.what() << "\n";
+    return 1;
   }
 
   const utc_time_point at = parsed.at.value_or(std::chrono::system_clock::now());
@@ -110,6 +119,9 @@ int main(int argc, char** argv) {
     try {
       signer->append_presigned(url, {parsed.bucket, key, parsed.expires_in, at});
     } catch (const config_error& error) {
+      std::cerr << "presign: " << error.what() << "\n";
+      return false;
+    } catch (const credentials_expired& error) {
       std::cerr << "presign: " << error.what() << "\n";
       return false;
     }

@@ -25,6 +25,7 @@
 //                     server that has gone down
 //   strip_date        forward, and send back the answer without its Date
 //                     header, as a server that never says its time
+//   delay             forward after 100 ms (a slow server)
 //
 // Counters are per kind and count every request the proxy received, faulty
 // or not. The script runs on the proxy thread: it may only use what is safe
@@ -92,6 +93,7 @@ enum class proxy_fault {
   stall,
   drop_connection,
   strip_date,
+  delay,  // forward after 100 ms: a slow server
 };
 
 using fault_script = std::function<proxy_fault(const proxied_request&)>;
@@ -358,6 +360,11 @@ inline boost::asio::awaitable<void> fault_proxy::serve(tcp::socket socket) {
       boost::system::error_code ignored;
       down.socket().close(ignored);
       co_return;
+    }
+    if (fault == proxy_fault::delay) {
+      boost::asio::steady_timer slow(co_await boost::asio::this_coro::executor);
+      slow.expires_after(std::chrono::milliseconds(100));
+      co_await slow.async_wait(use_awaitable);
     }
 
     // Forward; a pooled upstream connection that radosgw closed meanwhile

@@ -19,6 +19,7 @@
 
 #include "s3co/aws/config_error.hpp"
 #include "s3co/aws/environment.hpp"
+#include "s3co/aws/shared_config.hpp"
 
 namespace s3co::aws {
 
@@ -45,7 +46,9 @@ s3_endpoint parse_endpoint_url(std::string_view url, const std::string& field = 
 s3_endpoint aws_s3_endpoint(std::string_view region);
 
 // The endpoint the environment names: S3_ENDPOINT_URL, else
-// AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's for `region`.
+// AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the active profile's s3
+// endpoint (its services section, then its endpoint_url;
+// aws/shared_config.hpp), else AWS's for `region`.
 s3_endpoint resolve_s3_endpoint(std::string_view region);
 
 // The S3 naming rules for general purpose buckets, reserved prefixes
@@ -209,8 +212,9 @@ inline s3_endpoint aws_s3_endpoint(std::string_view region) {
 }
 
 inline s3_endpoint resolve_s3_endpoint(std::string_view region) {
-  for (const char* name : {"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
-    if (const auto url = environment_value(name)) return parse_endpoint_url(*url, name);
+  if (const auto url = environment_value("S3_ENDPOINT_URL")) return parse_endpoint_url(*url, "S3_ENDPOINT_URL");
+  if (const auto configured = configured_endpoint_url(load_shared_config(), active_profile_name(), "s3")) {
+    return parse_endpoint_url(configured->url, configured->field);
   }
   return aws_s3_endpoint(region);
 }

@@ -74,7 +74,8 @@ struct signature_headers {
 
 class header_signer {
  public:
-  header_signer(credentials creds, std::string region);
+  // `service` is the signing scope's service: "s3", or "sts" for STS calls.
+  header_signer(credentials creds, std::string region, std::string service = "s3");
 
   signature_headers sign(const header_signing_input& input);
 
@@ -149,8 +150,8 @@ inline std::string canonical_query_string(std::vector<query_parameter> parameter
   return query;
 }
 
-inline header_signer::header_signer(credentials creds, std::string region)
-    : keys_(creds.access_key_id, creds.secret_access_key, std::move(region), "s3"),
+inline header_signer::header_signer(credentials creds, std::string region, std::string service)
+    : keys_(creds.access_key_id, creds.secret_access_key, std::move(region), std::move(service)),
       session_token_(creds.session_token) {
   validate_credentials(creds, "signer credentials");
   validate_region(keys_.region(), "region");

@@ -22,10 +22,18 @@
 // presign() is not const: it fills the signing-key cache (a new key each UTC
 // day) and remembers the last bucket's address. A presigner is therefore not
 // synchronised: use one per thread (copies are cheap).
+//
+// Made from live credentials (aws/live_credentials.hpp), a presigner follows
+// their refreshes: before each URL it compares the version it signs with
+// (one atomic load) and, when it changed, takes the new credentials and
+// derives its key again. Credentials whose expiration has passed are never
+// used: presign() throws credentials_expired instead.
 #pragma once
 
 #include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +43,7 @@
 #include "s3co/aws/credentials.hpp"
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/http_method.hpp"
+#include "s3co/aws/live_credentials.hpp"
 #include "s3co/aws/region.hpp"
 #include "s3co/aws/sha256.hpp"
 #include "s3co/aws/signing_key.hpp"
@@ -59,6 +68,7 @@ struct presign_request {
 class presigner {
  public:
   presigner(credentials creds, std::string region, s3_endpoint endpoint);
+  presigner(std::shared_ptr<const live_credentials> creds, std::string region, s3_endpoint endpoint);
 
   std::string presign(const presign_request& request);
   void append_presigned(std::string& out, const presign_request& request);
@@ -73,10 +83,16 @@ class presigner {
 
  private:
   const bucket_address& address_of(std::string_view bucket);
+  void adopt(const credentials& creds);
+  void follow_live_credentials();
+  void require_unexpired(utc_time_point now);
 
   s3_endpoint endpoint_;
   signing_key_cache keys_;
   std::string encoded_session_token_;  // empty without a token
+  std::optional<utc_time_point> expiration_;
+  std::shared_ptr<const live_credentials> live_;  // null: fixed credentials
+  std::uint64_t live_version_ = 0;
   std::string last_bucket_;
   bucket_address last_address_;
   std::chrono::milliseconds clock_offset_{0};
@@ -93,9 +109,38 @@ inline void validate_presign_expiry(std::chrono::seconds expiry, const std::stri
 inline presigner::presigner(credentials creds, std::string region, s3_endpoint endpoint)
     : endpoint_(std::move(endpoint)),
       keys_(creds.access_key_id, creds.secret_access_key, std::move(region), "s3"),
-      encoded_session_token_(uri_encoded(creds.session_token)) {
+      encoded_session_token_(uri_encoded(creds.session_token)),
+      expiration_(creds.expiration) {
   validate_credentials(creds, "presigner credentials");
   validate_region(keys_.region(), "region");
+}
+
+inline presigner::presigner(std::shared_ptr<const live_credentials> creds, std::string region, s3_endpoint endpoint)
+    : endpoint_(std::move(endpoint)), keys_({}, {}, std::move(region), "s3"), live_(std::move(creds)) {
+  if (!live_) throw config_error("presigner credentials", "are null");
+  validate_region(keys_.region(), "region");
+  follow_live_credentials();
+}
+
+inline void presigner::adopt(const credentials& creds) {
+  keys_ = signing_key_cache(creds.access_key_id, creds.secret_access_key, keys_.region(), keys_.service());
+  encoded_session_token_ = uri_encoded(creds.session_token);
+  expiration_ = creds.expiration;
+}
+
+inline void presigner::follow_live_credentials() {
+  const std::shared_ptr<const credentials> now_current = live_->current(&live_version_);
+  adopt(*now_current);
+}
+
+inline void presigner::require_unexpired(utc_time_point now) {
+  if (now < *expiration_) return;
+  if (live_) {
+    follow_live_credentials();  // a refresh may have landed since the version check
+    if (now < *expiration_) return;
+    throw live_->expired_error(*live_->current());
+  }
+  throw credentials_expired("presigner credentials expired at " + std::string(amz_timestamp(*expiration_).text()));
 }
 
 inline const bucket_address& presigner::address_of(std::string_view bucket) {
@@ -117,7 +162,10 @@ inline void presigner::append_presigned(std::string& out, const presign_request&
   if (request.bucket.empty()) throw config_error("bucket", "must not be empty");
   if (request.key.empty()) throw config_error("key", "must not be empty");
 
-  const amz_timestamp timestamp(request.at ? *request.at : now());
+  if (live_ && live_->version() != live_version_) follow_live_credentials();
+  const utc_time_point signing_time = request.at ? *request.at : now();
+  if (expiration_) require_unexpired(request.at ? now() : signing_time);
+  const amz_timestamp timestamp(signing_time);
   const scoped_signing_key& key = keys_.for_date(timestamp.date());
   const bucket_address& address = address_of(request.bucket);
 

@@ -18,9 +18,11 @@
 //
 // The handler resolves everything from the event and the environment
 // (sign_pdfs_config.hpp; endpoint from S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3,
-// AWS_ENDPOINT_URL, else AWS; credentials from the environment, else the
-// shared credentials file; region from AWS_REGION, AWS_DEFAULT_REGION, else
-// us-east-1; TLS trust from AWS_CA_BUNDLE: s3/client_from_environment.hpp),
+// AWS_ENDPOINT_URL, the profile's, else AWS; credentials from the provider
+// chain, refreshed in the background while the run goes on, its provider
+// logged as identity_source; region from AWS_REGION, AWS_DEFAULT_REGION,
+// the profile, the instance metadata, else us-east-1; TLS trust from AWS_CA_BUNDLE:
+// s3/client_from_environment.hpp),
 // runs on its own io_context, and writes one log line and one
 // EMF line at the end. Error bodies carry messages that never hold secrets.
 // Each HTTP attempt is bounded by the config's request_timeout (it replaces
@@ -239,6 +241,9 @@ inline handler_response handle_sign_pdfs(std::string_view event_json, const conf
     log.write(telemetry::log_level::error, "invalid_input", request_id,
               {{"field", error.field()}, {"error", std::string_view(error.what())}});
     return {400, detail::error_body(error.what(), error.field())};
+  } catch (const s3co::error&) {
+    // A credentials provider that is configured but did not answer.
+    return detail::report_failure(std::current_exception(), 0, log, request_id);
   }
   const std::string_view operation = config.plan != 0 ? "plan" : !config.combine.empty() ? "combine" : "run";
   log.write(telemetry::log_level::info, "start", request_id,

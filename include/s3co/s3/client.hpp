@@ -52,6 +52,7 @@
 #include "s3co/aws/credentials.hpp"
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/header_signer.hpp"
+#include "s3co/aws/live_credentials.hpp"
 #include "s3co/aws/presigner.hpp"
 #include "s3co/aws/retry_policy.hpp"
 #include "s3co/aws/sha256.hpp"
@@ -146,6 +147,9 @@ struct client_settings {
   std::string region{};
   aws::s3_endpoint endpoint{};
   std::string credentials_source = "explicit";  // for logs: where the credentials came from
+  // When set, the credentials to sign with instead of `credentials`, followed
+  // through their refreshes (credentials/refreshing_credentials.hpp).
+  std::shared_ptr<const aws::live_credentials> live_credentials{};
 };
 
 // S3 answers RequestTimeTooSkewed to a request signed further than this
@@ -166,7 +170,8 @@ class client {
 
   const aws::s3_endpoint& endpoint() const noexcept { return settings_.endpoint; }
   const std::string& region() const noexcept { return settings_.region; }
-  const aws::credentials& credentials() const noexcept { return settings_.credentials; }
+  // The credentials signing now (a copy: live credentials change).
+  aws::credentials credentials() const;
   const std::string& credentials_source() const noexcept { return settings_.credentials_source; }
   Sender& sender() noexcept { return *sender_; }
 
@@ -221,6 +226,9 @@ class client {
 
  private:
   void authorize(http::request& request, aws::utc_time_point local_now) const;
+  // Under signer_mutex_: the signer on the newest credentials; throws
+  // aws::credentials_expired rather than sign with expired ones.
+  void refresh_signer(aws::utc_time_point now) const;
   aws::failure_kind classify(const http::response& answer) const;
   void learn_server_time(const http::response& answer, bool skewed) const;
 
@@ -229,6 +237,9 @@ class client {
   client_settings settings_;
   mutable std::mutex signer_mutex_;  // header_signer caches its key and is not synchronised
   mutable aws::header_signer signer_;
+  // Of settings_.live_credentials, under signer_mutex_; 0: the first signature takes the newest.
+  mutable std::uint64_t signer_version_ = 0;
+  mutable std::optional<aws::utc_time_point> signer_expiration_;  // of the signer's credentials, under signer_mutex_
   mutable std::atomic<std::chrono::milliseconds> clock_offset_{std::chrono::milliseconds(0)};
   mutable std::atomic<bool> server_time_known_{false};
 };
@@ -270,6 +281,15 @@ inline std::string range_header(const byte_range& range) {
 // Date has whole seconds: a smaller difference is the header's rounding.
 inline constexpr std::chrono::milliseconds clock_tolerance{1500};
 
+// The credentials a client starts signing with: the live ones when given.
+inline const aws::credentials& initial_credentials(client_settings& settings) {
+  if (settings.live_credentials) {
+    settings.credentials = *settings.live_credentials->current();
+    settings.credentials_source = settings.live_credentials->source();
+  }
+  return settings.credentials;
+}
+
 }  // namespace detail
 
 inline void validate(const put_object_request& request) {
@@ -302,7 +322,10 @@ inline void validate(const list_multipart_uploads_request& request) {
 
 template <RequestSender Sender>
 client<Sender>::client(Sender& sender, client_settings settings)
-    : sender_(&sender), settings_(std::move(settings)), signer_(settings_.credentials, settings_.region) {}
+    : sender_(&sender),
+      settings_(std::move(settings)),
+      signer_(detail::initial_credentials(settings_), settings_.region),
+      signer_expiration_(settings_.credentials.expiration) {}
 
 template <RequestSender Sender>
 client<Sender>::client(Sender& sender, aws::credentials credentials, std::string region, aws::s3_endpoint endpoint)
@@ -313,13 +336,22 @@ client<Sender>::client(std::unique_ptr<Sender> sender, client_settings settings)
     : owned_sender_(std::move(sender)),
       sender_(owned_sender_.get()),
       settings_(std::move(settings)),
-      signer_(settings_.credentials, settings_.region) {
+      signer_(detail::initial_credentials(settings_), settings_.region),
+      signer_expiration_(settings_.credentials.expiration) {
   if (!sender_) throw std::invalid_argument("s3::client: the sender is null");
 }
 
 template <RequestSender Sender>
+aws::credentials client<Sender>::credentials() const {
+  if (settings_.live_credentials) return *settings_.live_credentials->current();
+  return settings_.credentials;
+}
+
+template <RequestSender Sender>
 aws::presigner client<Sender>::presigner() const {
-  aws::presigner signer(settings_.credentials, settings_.region, settings_.endpoint);
+  aws::presigner signer = settings_.live_credentials
+                              ? aws::presigner(settings_.live_credentials, settings_.region, settings_.endpoint)
+                              : aws::presigner(settings_.credentials, settings_.region, settings_.endpoint);
   signer.set_clock_offset(clock_offset());
   return signer;
 }
@@ -370,11 +402,13 @@ void client<Sender>::authorize(http::request& request, aws::utc_time_point local
   const std::string_view target = request.target;
   const auto query_start = target.find('?');
   aws::signature_headers signature;
+  const aws::utc_time_point server_now = local_now + clock_offset();
   {
     std::lock_guard lock(signer_mutex_);
+    refresh_signer(server_now);
     signature = signer_.sign({request.method, request.authority, target.substr(0, query_start),
                               query_start == std::string_view::npos ? std::string_view{} : target.substr(query_start + 1),
-                              signed_headers, payload_hash, local_now + clock_offset()});
+                              signed_headers, payload_hash, server_now});
   }
   request.headers.push_back({"x-amz-content-sha256", std::move(signature.content_sha256)});
   request.headers.push_back({"x-amz-date", std::move(signature.amz_date)});
@@ -382,6 +416,23 @@ void client<Sender>::authorize(http::request& request, aws::utc_time_point local
     request.headers.push_back({"x-amz-security-token", std::move(signature.security_token)});
   }
   request.headers.push_back({"Authorization", std::move(signature.authorization)});
+}
+
+template <RequestSender Sender>
+void client<Sender>::refresh_signer(aws::utc_time_point now) const {
+  const bool signer_unexpired = !signer_expiration_ || now < *signer_expiration_;
+  if (!settings_.live_credentials) {
+    if (!signer_unexpired) {
+      throw aws::credentials_expired("credentials from " + settings_.credentials_source + " have expired");
+    }
+    return;
+  }
+  const aws::live_credentials& live = *settings_.live_credentials;
+  if (live.version() == signer_version_ && signer_unexpired) return;
+  const std::shared_ptr<const aws::credentials> newest = live.current(&signer_version_);
+  if (!aws::unexpired(*newest, now)) throw live.expired_error(*newest);
+  signer_expiration_ = newest->expiration;
+  signer_ = aws::header_signer(*newest, settings_.region);
 }
 
 template <RequestSender Sender>

@@ -5,11 +5,14 @@
 //   auto s3 = s3co::s3::client_from_environment(io.get_executor());
 //   co_await s3.put_object({.bucket = "b", .key = "k"}, "hello");  // body by value
 //
-// - region: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1;
-// - endpoint: S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else
-//   AWS's own for the region;
-// - credentials: the environment, else the shared credentials file
-//   (aws/credentials.hpp);
+// - region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, the
+//   instance metadata's, else us-east-1 (credentials/region.hpp);
+// - endpoint: S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the
+//   profile's s3 endpoint, else AWS's own for the region;
+// - credentials: the provider chain (credentials/provider_chain.hpp:
+//   explicit, environment, web identity, shared files, container, instance
+//   metadata), resolved once here, blocking, and then refreshed in the
+//   background before they expire (credentials/refreshing_credentials.hpp);
 // - TLS trust: AWS_CA_BUNDLE (a PEM file), else the system store.
 // Each can be given explicitly instead. A bad value throws aws::config_error
 // naming the variable, before any request.
@@ -29,6 +32,8 @@
 #include "s3co/aws/endpoint.hpp"
 #include "s3co/aws/environment.hpp"
 #include "s3co/aws/region.hpp"
+#include "s3co/credentials/refreshing_credentials.hpp"
+#include "s3co/credentials/region.hpp"
 #include "s3co/http/client.hpp"
 #include "s3co/s3/client.hpp"
 
@@ -64,12 +69,14 @@ inline client_settings settings_from_environment(const environment_client_option
     aws::validate_region(*options.region, "region");
     settings.region = *options.region;
   } else {
-    settings.region = aws::resolve_region();
+    settings.region = credentials::resolve_region_blocking();
   }
   settings.endpoint = options.endpoint ? *options.endpoint : aws::resolve_s3_endpoint(settings.region);
-  aws::resolved_credentials credentials = aws::resolve_credentials(options.credentials);
-  settings.credentials = std::move(credentials.value);
-  settings.credentials_source = std::move(credentials.source);
+  credentials::chain_options chain;
+  chain.explicit_credentials = options.credentials;
+  settings.live_credentials = credentials::resolve_live_credentials_blocking(chain);
+  settings.credentials = *settings.live_credentials->current();
+  settings.credentials_source = settings.live_credentials->source();
   return settings;
 }
 

@@ -4,11 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "support/scoped_environment.hpp"
-#include "support/temp_file.hpp"
 
 using namespace s3co::aws;
 using s3co::testing::scoped_environment;
-using s3co::testing::temp_file;
 
 namespace {
 
@@ -17,7 +15,8 @@ const std::string token = "FQoGZXIvYXdzEXAMPLETOKEN+/=";
 
 void clean_environment(scoped_environment& env) {
   for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                           "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"}) {
+                           "AWS_CREDENTIAL_EXPIRATION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+                           "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"}) {
     env.clear(name);
   }
   env.set("HOME", "/nonexistent-s3co-home");
@@ -42,100 +41,42 @@ std::string config_error_of(Body body) {
 
 }  // namespace
 
-TEST_CASE("credentials come from the environment first", "[credentials]") {
-  scoped_environment env;
-  clean_environment(env);
-  env.set("AWS_ACCESS_KEY_ID", "AKIDENV").set("AWS_SECRET_ACCESS_KEY", secret).set("AWS_SESSION_TOKEN", token);
-  const temp_file file("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = other\n");
-  env.set("AWS_SHARED_CREDENTIALS_FILE", file.path());
-  const auto resolved = resolve_credentials();
-  CHECK(resolved.source == "environment");
-  CHECK(resolved.value.access_key_id == "AKIDENV");
-  CHECK(resolved.value.secret_access_key == secret);
-  CHECK(resolved.value.session_token == token);
-}
+// The chain that picks among the sources is tested in
+// tests/unit/credentials/provider_chain_test.cpp.
 
-TEST_CASE("explicit credentials win over every other source", "[credentials]") {
+TEST_CASE("credentials from the environment, with an expiration when given", "[credentials]") {
   scoped_environment env;
   clean_environment(env);
-  env.set("AWS_ACCESS_KEY_ID", "AKIDENV").set("AWS_SECRET_ACCESS_KEY", secret);
-  const auto resolved = resolve_credentials(credentials{"AKIDSTATIC", secret, ""});
-  CHECK(resolved.source == "explicit");
-  CHECK(resolved.value.access_key_id == "AKIDSTATIC");
+  CHECK_FALSE(credentials_from_environment().has_value());
+  env.set("AWS_ACCESS_KEY_ID", "AKIDENV").set("AWS_SECRET_ACCESS_KEY", secret).set("AWS_SESSION_TOKEN", token);
+  auto creds = credentials_from_environment();
+  REQUIRE(creds.has_value());
+  CHECK(creds->session_token == token);
+  CHECK_FALSE(creds->expiration.has_value());
+  env.set("AWS_CREDENTIAL_EXPIRATION", "2026-12-04T22:00:00Z");
+  creds = credentials_from_environment();
+  REQUIRE(creds->expiration.has_value());
+  CHECK(amz_timestamp(*creds->expiration).text() == "20261204T220000Z");
+  CHECK(unexpired(*creds, *creds->expiration - std::chrono::seconds(1)));
+  CHECK_FALSE(unexpired(*creds, *creds->expiration));
+  env.set("AWS_CREDENTIAL_EXPIRATION", "soon");
+  CHECK_THAT(config_error_of([] { credentials_from_environment(); }), Catch::Contains("AWS_CREDENTIAL_EXPIRATION"));
 }
 
 TEST_CASE("a half-set environment is an error naming the missing variable", "[credentials]") {
   scoped_environment env;
   clean_environment(env);
   env.set("AWS_SECRET_ACCESS_KEY", secret);
-  CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("AWS_ACCESS_KEY_ID"));
+  CHECK_THAT(config_error_of([] { credentials_from_environment(); }), Catch::Contains("AWS_ACCESS_KEY_ID"));
   env.clear("AWS_SECRET_ACCESS_KEY").set("AWS_ACCESS_KEY_ID", "AKID");
-  CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("AWS_SECRET_ACCESS_KEY"));
-}
-
-TEST_CASE("the shared credentials file, its profiles and its errors", "[credentials]") {
-  scoped_environment env;
-  clean_environment(env);
-  const temp_file file(
-      "# comment\n"
-      "[default]\n"
-      "aws_access_key_id=AKIDDEFAULT\n"
-      "aws_secret_access_key=" + secret + "\n"
-      "\n"
-      "[work]\n"
-      "; another comment\n"
-      "  AWS_Access_Key_Id =  AKIDWORK  \n"
-      "aws_secret_access_key = " + secret + "\n"
-      "aws_session_token = " + token + "\n"
-      "[broken]\n"
-      "aws_access_key_id = AKIDBROKEN\n");
-  env.set("AWS_SHARED_CREDENTIALS_FILE", file.path());
-
-  SECTION("default profile") {
-    const auto resolved = resolve_credentials();
-    CHECK(resolved.value.access_key_id == "AKIDDEFAULT");
-    CHECK(resolved.value.session_token.empty());
-    CHECK_THAT(resolved.source, Catch::Contains("profile default") && Catch::Contains(file.path()));
-  }
-  SECTION("named profile, names case-insensitive, values trimmed") {
-    env.set("AWS_PROFILE", "work");
-    const auto resolved = resolve_credentials();
-    CHECK(resolved.value.access_key_id == "AKIDWORK");
-    CHECK(resolved.value.secret_access_key == secret);
-    CHECK(resolved.value.session_token == token);
-  }
-  SECTION("a missing profile") {
-    env.set("AWS_PROFILE", "nope");
-    CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("has no profile nope"));
-  }
-  SECTION("a profile without a secret") {
-    env.set("AWS_PROFILE", "broken");
-    CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("aws_secret_access_key"));
-  }
-}
-
-TEST_CASE("a malformed credentials file is reported by line, never by content", "[credentials]") {
-  scoped_environment env;
-  clean_environment(env);
-  const temp_file file("[default]\naws_access_key_id = AKID\n" + secret + "\n");
-  env.set("AWS_SHARED_CREDENTIALS_FILE", file.path());
-  CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("line 3"));
-}
-
-TEST_CASE("a named but missing credentials file is an error, and so is no source at all", "[credentials]") {
-  scoped_environment env;
-  clean_environment(env);
-  env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
-  CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("cannot be read"));
-  env.clear("AWS_SHARED_CREDENTIALS_FILE");
-  CHECK_THAT(config_error_of([] { resolve_credentials(); }), Catch::Contains("none found"));
+  CHECK_THAT(config_error_of([] { credentials_from_environment(); }), Catch::Contains("AWS_SECRET_ACCESS_KEY"));
 }
 
 TEST_CASE("credentials with whitespace are rejected", "[credentials]") {
-  CHECK_THROWS_AS(validate_credentials({"AKID X", secret, ""}, "test"), config_error);
-  CHECK_THROWS_AS(validate_credentials({"AKID", secret + "\n", ""}, "test"), config_error);
-  CHECK_THROWS_AS(validate_credentials({"", secret, ""}, "test"), config_error);
-  CHECK_NOTHROW(validate_credentials({"AKID", secret, token}, "test"));
+  CHECK_THROWS_AS(validate_credentials({"AKID X", secret, "", std::nullopt}, "test"), config_error);
+  CHECK_THROWS_AS(validate_credentials({"AKID", secret + "\n", "", std::nullopt}, "test"), config_error);
+  CHECK_THROWS_AS(validate_credentials({"", secret, "", std::nullopt}, "test"), config_error);
+  CHECK_NOTHROW(validate_credentials({"AKID", secret, token, std::nullopt}, "test"));
 }
 
 TEST_CASE("region resolution order", "[region]") {

@@ -6,21 +6,17 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "support/scoped_environment.hpp"
+#include <thread>
+
+#include "support/clean_aws_environment.hpp"
+#include "support/credential_servers.hpp"
 
 using namespace s3co;
 
 namespace {
 
 // A clean slate: nothing of the machine's own AWS set-up leaks in.
-void clear_aws_environment(s3co::testing::scoped_environment& env) {
-  for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                           "AWS_DEFAULT_REGION", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
-                           "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_CA_BUNDLE"}) {
-    env.clear(name);
-  }
-  env.set("HOME", "/nonexistent-home");
-}
+void clear_aws_environment(s3co::testing::scoped_environment& env) { s3co::testing::clean_aws_environment(env); }
 
 }  // namespace
 
@@ -76,4 +72,45 @@ TEST_CASE("client_from_environment fails before any request, naming the variable
   CHECK_THROWS_WITH(s3::client_from_environment(io.get_executor()), Catch::StartsWith("AWS_REGION:"));
   env.clear("AWS_REGION").set("S3_ENDPOINT_URL", "ftp://nowhere");
   CHECK_THROWS_WITH(s3::client_from_environment(io.get_executor()), Catch::StartsWith("S3_ENDPOINT_URL:"));
+}
+
+TEST_CASE("client_from_environment signs with refreshed credentials once the chain's refresh lands",
+          "[s3-client][environment][refresh]") {
+  s3co::testing::scoped_environment env;
+  clear_aws_environment(env);
+  s3co::testing::container_server container("/v1/credentials");
+  s3co::testing::issued_credentials first;
+  first.access_key_id = "ASIAFIRSTGENERATION1";
+  first.lives_for = std::chrono::seconds(2);
+  container.set_issued(first);
+  env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.url()).set("AWS_REGION", "eu-west-1");
+  boost::asio::io_context io;
+  auto s3 = s3::client_from_environment(io.get_executor());
+  CHECK(s3.credentials_source() == "container credentials");
+
+  const auto authorization = [&] {
+    http::request request = s3.make_request(aws::http_method::get, "bucket", "key");
+    request.authorize(request, std::chrono::system_clock::now());
+    std::string token;
+    for (const auto& header : request.headers) {
+      if (header.name == "x-amz-security-token") token = header.value;
+    }
+    for (const auto& header : request.headers) {
+      if (header.name == "Authorization") return header.value + " token=" + token;
+    }
+    return std::string();
+  };
+  CHECK_THAT(authorization(), Catch::Contains("Credential=ASIAFIRSTGENERATION1/") &&
+                                  Catch::EndsWith("token=" + first.session_token));
+
+  s3co::testing::issued_credentials second = first;
+  second.access_key_id = "ASIASECONDGENERATION";
+  second.session_token = "second+generation/token";
+  container.set_issued(second);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  while (s3.credentials().access_key_id != second.access_key_id && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK_THAT(authorization(), Catch::Contains("Credential=ASIASECONDGENERATION/") &&
+                                  Catch::EndsWith("token=second+generation/token"));
 }
