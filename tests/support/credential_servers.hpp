@@ -15,7 +15,7 @@
 //
 // Each serves `issued` credentials, which a test may change at any time
 // (set_issued), and lets a test break it: answer a status, a malformed
-// body, or stall (fault). Lifetime: each owns its test_http_server (and so
+// body, or stall (fault), or answer late (set_delay). Lifetime: each owns its test_http_server (and so
 // its thread); state is behind a mutex, read by the server thread.
 #pragma once
 
@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "s3co/aws/amz_time.hpp"
 #include "s3co/aws/credentials.hpp"
@@ -84,10 +85,13 @@ class credentials_server_base {
     std::lock_guard lock(mutex_);
     fault_ = std::move(fault);
   }
+  // Every answer waits this long first: a slow provider.
+  void set_delay(std::chrono::milliseconds delay) { delay_ms_ = delay.count(); }
 
  protected:
-  // The fault's reply, or nullopt to answer normally.
+  // The fault's reply, or nullopt to answer normally (after the delay, if any).
   std::optional<test_http_reply> fault_reply() const {
+    if (const auto delay = delay_ms_.load(); delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     std::lock_guard lock(mutex_);
     switch (fault_.kind) {
       case server_fault::none: return std::nullopt;
@@ -121,6 +125,7 @@ class credentials_server_base {
   mutable std::mutex mutex_;
   issued_credentials issued_{};
   fault_plan fault_{};
+  std::atomic<std::chrono::milliseconds::rep> delay_ms_{0};
 };
 
 class imds_server : public credentials_server_base {

@@ -38,8 +38,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "s3co/aws/config_error.hpp"
 #include "s3co/aws/credentials.hpp"
@@ -51,6 +49,7 @@
 #include "s3co/credentials/instance_metadata.hpp"
 #include "s3co/credentials/provider_error.hpp"
 #include "s3co/credentials/sts.hpp"
+#include "s3co/detail/run_blocking.hpp"
 
 namespace s3co::credentials {
 
@@ -290,17 +289,8 @@ inline boost::asio::awaitable<found_credentials> detail::first_configured_provid
 }
 
 inline found_credentials find_credentials_blocking(chain_options options) {
-  boost::asio::io_context context(1);
-  std::optional<found_credentials> found;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(context, find_credentials(context.get_executor(), std::move(options)),
-                        [&](std::exception_ptr error, found_credentials result) {
-                          failure = error;
-                          if (!error) found.emplace(std::move(result));
-                        });
-  context.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*found);
+  return s3co::detail::run_blocking(
+      [&](boost::asio::any_io_executor executor) { return find_credentials(std::move(executor), std::move(options)); });
 }
 
 }  // namespace s3co::credentials

@@ -5,18 +5,16 @@
 // does not answer is skipped, within its 1 s timeouts), then us-east-1.
 #pragma once
 
-#include <exception>
 #include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "s3co/aws/region.hpp"
 #include "s3co/aws/shared_config.hpp"
 #include "s3co/credentials/instance_metadata.hpp"
+#include "s3co/detail/run_blocking.hpp"
 
 namespace s3co::credentials {
 
@@ -50,17 +48,9 @@ inline boost::asio::awaitable<std::string> resolve_region(boost::asio::any_io_ex
 }
 
 inline std::string resolve_region_blocking(instance_metadata_options instance_metadata) {
-  boost::asio::io_context context(1);
-  std::string region;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(context, resolve_region(context.get_executor(), std::move(instance_metadata)),
-                        [&](std::exception_ptr error, std::string result) {
-                          failure = error;
-                          region = std::move(result);
-                        });
-  context.run();
-  if (failure) std::rethrow_exception(failure);
-  return region;
+  return s3co::detail::run_blocking([&](boost::asio::any_io_executor executor) {
+    return resolve_region(std::move(executor), std::move(instance_metadata));
+  });
 }
 
 }  // namespace s3co::credentials

@@ -47,6 +47,7 @@ namespace s3co::credentials {
 struct sts_endpoint {
   parsed_url url;
   std::string region;  // the signing region of AssumeRole
+  fetch_limits limits{.timeout = std::chrono::seconds(10)};  // STS can be slow to answer; 3 attempts
 };
 
 // The STS endpoint for `region` as configured for `profile`.
@@ -112,10 +113,10 @@ inline http::request sts_post(const sts_endpoint& endpoint, std::string body) {
   return request;
 }
 
-inline boost::asio::awaitable<aws::credentials> call_sts(boost::asio::any_io_executor executor, http::request request,
-                                                         std::string action, std::string provider) {
+inline boost::asio::awaitable<aws::credentials> call_sts(boost::asio::any_io_executor executor, fetch_limits limits,
+                                                         http::request request, std::string action,
+                                                         std::string provider) {
   const std::string description = request.describe();
-  const fetch_limits limits{.timeout = std::chrono::seconds(10)};
   const http::response answer = co_await fetch(std::move(executor), limits, std::move(request), provider);
   if (answer.status != 200) {
     pugi::xml_document document;
@@ -184,7 +185,8 @@ inline boost::asio::awaitable<aws::credentials> assume_role_with_web_identity(bo
   body.append("&").append(detail::form_field("WebIdentityToken", token));
   http::request request = detail::sts_post(endpoint, std::move(body));
   std::string action = "AssumeRoleWithWebIdentity";
-  co_return co_await detail::call_sts(std::move(executor), std::move(request), std::move(action), settings.provider);
+  co_return co_await detail::call_sts(std::move(executor), endpoint.limits, std::move(request), std::move(action),
+                                     settings.provider);
 }
 
 inline boost::asio::awaitable<aws::credentials> assume_role(boost::asio::any_io_executor executor, sts_endpoint endpoint,
@@ -217,7 +219,8 @@ inline boost::asio::awaitable<aws::credentials> assume_role(boost::asio::any_io_
     r.headers.push_back({"Authorization", std::move(signature.authorization)});
   };
   std::string action = "AssumeRole";
-  co_return co_await detail::call_sts(std::move(executor), std::move(request), std::move(action), settings.provider);
+  co_return co_await detail::call_sts(std::move(executor), endpoint.limits, std::move(request), std::move(action),
+                                     settings.provider);
 }
 
 }  // namespace s3co::credentials

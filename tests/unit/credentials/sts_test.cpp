@@ -1,10 +1,12 @@
 // include/s3co/credentials/sts.hpp against a local STS query API
 // (support/credential_servers.hpp).
 #include "s3co/credentials/sts.hpp"
+#include "s3co/credentials/provider_chain.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <optional>
 
 #include "support/clean_aws_environment.hpp"
 #include "support/credential_servers.hpp"
@@ -24,9 +26,12 @@ credentials::sts_endpoint endpoint_of(const testing::sts_server& server) {
   return {credentials::parse_url(server.url(), "test STS"), "us-west-2"};
 }
 
-aws::credentials assume_with_web_identity(const testing::sts_server& server, credentials::web_identity_settings settings) {
+aws::credentials assume_with_web_identity(const testing::sts_server& server, credentials::web_identity_settings settings,
+                                          std::optional<credentials::fetch_limits> limits = std::nullopt) {
   boost::asio::io_context io;
-  return run_async(io, credentials::assume_role_with_web_identity(io.get_executor(), endpoint_of(server), settings));
+  credentials::sts_endpoint endpoint = endpoint_of(server);
+  if (limits) endpoint.limits = *limits;
+  return run_async(io, credentials::assume_role_with_web_identity(io.get_executor(), endpoint, settings));
 }
 
 std::string provider_error_of(const std::function<void()>& body) {
@@ -90,6 +95,28 @@ TEST_CASE("web identity: STS errors, malformed answers and unreadable token file
     CHECK_THAT(provider_error_of([&] { assume_with_web_identity(server, settings); }), Catch::Contains("no Assume"));
     server.set_fault({.kind = testing::server_fault::malformed, .body = "not xml <"});
     CHECK_THAT(provider_error_of([&] { assume_with_web_identity(server, settings); }), Catch::Contains("not XML"));
+  }
+  SECTION("a timeout: each attempt bounded, one retry, then an error naming the provider") {
+    server.set_fault({.kind = testing::server_fault::stall});
+    const auto started = std::chrono::steady_clock::now();
+    const credentials::fetch_limits quick{.timeout = 300ms, .attempts = 2, .backoff = 5ms};
+    CHECK_THAT(provider_error_of([&] { assume_with_web_identity(server, settings, quick); }),
+               Catch::StartsWith("web identity:") && Catch::Contains("got no answer"));
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(server.http().requests() == 2);
+  }
+  SECTION("credentials that have already expired are refused by the chain") {
+    testing::scoped_environment env;
+    testing::clean_aws_environment(env);
+    env.set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.path())
+        .set("AWS_ROLE_ARN", settings.role_arn)
+        .set("AWS_ENDPOINT_URL_STS", server.url())
+        .set("AWS_REGION", "us-west-2");
+    testing::issued_credentials stale;
+    stale.expiration = std::chrono::system_clock::now() - 1h;
+    server.set_issued(stale);
+    CHECK_THAT(provider_error_of([] { credentials::find_credentials_blocking(); }),
+               Catch::StartsWith("web identity: the credentials expired at"));
   }
   SECTION("a missing token file") {
     settings.token_file = "/nonexistent/token";

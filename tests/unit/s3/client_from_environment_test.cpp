@@ -4,12 +4,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <thread>
 
 #include "support/clean_aws_environment.hpp"
 #include "support/credential_servers.hpp"
+#include "support/run_async.hpp"
 
 using namespace s3co;
 
@@ -17,6 +23,22 @@ namespace {
 
 // A clean slate: nothing of the machine's own AWS set-up leaks in.
 void clear_aws_environment(s3co::testing::scoped_environment& env) { s3co::testing::clean_aws_environment(env); }
+
+boost::asio::awaitable<std::unique_ptr<s3::client<http::client>>> resolve_then_mark(bool& resolved) {
+  auto made = co_await s3::async_client_from_environment(co_await boost::asio::this_coro::executor);
+  resolved = true;
+  co_return made;
+}
+
+// Counts 10 ms ticks on the same event loop until `resolved`.
+boost::asio::awaitable<void> tick_until(const bool& resolved, int& ticks) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  while (!resolved) {
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    ++ticks;
+  }
+}
 
 }  // namespace
 
@@ -113,4 +135,29 @@ TEST_CASE("client_from_environment signs with refreshed credentials once the cha
   }
   CHECK_THAT(authorization(), Catch::Contains("Credential=ASIASECONDGENERATION/") &&
                                   Catch::EndsWith("token=second+generation/token"));
+}
+
+TEST_CASE("async_client_from_environment resolves a slow provider without stalling the caller's event loop",
+          "[s3-client][environment]") {
+  s3co::testing::scoped_environment env;
+  clear_aws_environment(env);
+  s3co::testing::container_server container("/v1/credentials");
+  container.set_delay(std::chrono::milliseconds(400));
+  env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.url()).set("AWS_REGION", "eu-west-1");
+  boost::asio::io_context io(1);
+  bool resolved = false;
+  int ticks = 0;
+  boost::asio::co_spawn(io, tick_until(resolved, ticks), boost::asio::detached);
+  auto s3 = s3co::testing::run_async(io, resolve_then_mark(resolved));
+  REQUIRE(s3);
+  CHECK(s3->credentials_source() == "container credentials");
+  CHECK(s3->credentials().access_key_id == container.issued().access_key_id);
+  CHECK(s3->region() == "eu-west-1");
+  // A blocking resolution would have held the only thread for the whole 400 ms: no tick at all.
+  CHECK(ticks >= 3);
+
+  container.set_delay(std::chrono::milliseconds(0));
+  env.clear("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  bool never = false;
+  CHECK_THROWS_WITH(s3co::testing::run_async(io, resolve_then_mark(never)), Catch::StartsWith("credentials:"));
 }
