@@ -40,12 +40,16 @@
 // 2. Key density. Within a group, a page's keys tell roughly how far a page
 //    reaches (key_density.hpp, which never guesses past the page's folder),
 //    and a range is cut a window of about pages_per_chain pages past its
-//    position. Windows are guesses, so they grow like a congestion window:
-//    a range starts cutting them after its second page, and a run of them
-//    may have one unlisted window more than it has windows that found keys.
-//    Where a group ends, a window or two turn out empty, not dozens. Groups
-//    alike are common (months, shards), so a new run starts where the best
-//    run so far got to (up to 4 windows), after its range's first page.
+//    position (less when its buffer has less room: a range must not hold
+//    more than its buffer, or its last pages wait for the merger unasked).
+//    Windows are guesses, so they grow like a congestion window: a range
+//    starts cutting them after its second page, and a run of them may have
+//    one unlisted window more than it has windows that found keys. Where a
+//    group ends, a window turns out empty, and its run cuts none past it.
+//    Groups alike are common (months, shards), so a new run starts where
+//    the best run so far got to (up to 4 windows), after its range's first
+//    page, and no window is cut past where the keys of the folders at the
+//    same depth ended so far (a folder's last window ends there).
 //
 // Groups are cut first while fewer ranges than chains exist, so that every
 // chain has certain work; past that, the earliest range goes first, so
@@ -65,11 +69,12 @@
 // Memory. A range buffers at most pages_per_chain pages (its chain then
 // waits: backpressure, and gives its request slot to other work until the
 // merger takes a page; it then has the first claim on a slot, before any
-// new cut), and at most 3 x chains ranges are alive (listing,
-// or done and waiting for the merger): at most 3 x chains x
-// (pages_per_chain + 1) pages are held, however many keys there are, plus
-// the group names of the probes (at most a page of them per probe, one
-// probe per folder level per range).
+// new cut), and at most 3 x chains ranges are listing or hold pages (done
+// and waiting for the merger; one that ended empty holds none): at most
+// 3 x chains x (pages_per_chain + 1) pages are held, however many keys
+// there are, plus the group names of the probes (at most a page of them
+// per probe, one probe per folder level per range), and one key suffix
+// per folder depth.
 //
 // Failures. A request that still fails after the client's retries fails
 // the listing with its error: the other chains are cancelled and next()
@@ -158,6 +163,7 @@ struct list_boundary {
 struct window_run {
   int found_keys = 0;  // its windows that have received keys
   int unseen = 0;      // its windows that have received nothing and are still listing
+  std::optional<std::string> ended_at{};  // where its first window that held no key began
 };
 
 // One range and what its chain has learnt; shared by the chain and the merger.
@@ -356,7 +362,13 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     return false;
   }
 
-  bool may_cut() const { return ranges.size() < 3 * static_cast<std::size_t>(options.chains); }
+  // Ranges that are listing or hold pages; one that ended empty holds nothing.
+  bool may_cut() const {
+    const auto live = std::count_if(ranges.begin(), ranges.end(), [](const range_ptr& range) {
+      return !range->listed || range->pages_waiting > 0;
+    });
+    return static_cast<std::size_t>(live) < 3 * static_cast<std::size_t>(options.chains);
+  }
 
   // The most windows of one run that found keys, so far; a new run may
   // start from there, up to max_inherited_windows (see the header comment).
@@ -449,15 +461,57 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
     return std::string(level.substr(0, slash + 1));
   }
 
-  // A window of about pages_per_chain pages past the range's position, by
-  // its key density (which never guesses past the group its page sits in).
-  // Windows are guesses: a run of them starts once a range has received two
-  // pages, and may have one unlisted window more than it has windows that
-  // found keys: it grows (doubling each round trip) only where keys turn
-  // out to be. A group of a page or two gets none; where a group ends, one
-  // window or two are found empty, not dozens. Once a run has found keys in
-  // two windows or more, later runs start after one page, with as many
-  // unlisted windows as it found (at most max_inherited_windows).
+  // Folders at one depth are often alike (the months of years, say): the
+  // greatest key suffix received under any folder of a depth ("invoice-
+  // 00999975.pdf" under "2026/04/") tells where its siblings' keys are
+  // likely to end. Indexed by the depth (the number of '/' in the folder).
+  std::vector<std::string> sibling_extent;
+
+  // The folder a range's last full page sat in (empty: none below the prefix).
+  std::string_view folder_of(const detail::list_range& range) const {
+    const std::size_t folder_end = range.page_common.rfind('/');
+    if (folder_end == std::string::npos || folder_end + 1 <= request.prefix.size()) return {};
+    return std::string_view(range.page_common).substr(0, folder_end + 1);
+  }
+
+  static std::size_t depth_of(std::string_view folder) {
+    return static_cast<std::size_t>(std::count(folder.begin(), folder.end(), '/'));
+  }
+
+  void note_extent(const detail::list_range& range) {
+    const std::string_view folder = folder_of(range);
+    if (folder.empty() || !std::string_view(range.position).starts_with(folder)) return;
+    const std::size_t depth = depth_of(folder);
+    if (sibling_extent.size() <= depth) sibling_extent.resize(depth + 1);
+    const std::string_view suffix = std::string_view(range.position).substr(folder.size());
+    if (suffix > sibling_extent[depth]) sibling_extent[depth] = std::string(suffix);
+  }
+
+  // Where a range's keys likely end, from its folder's siblings (none: unknown).
+  std::optional<std::string> likely_end(const detail::list_range& range) const {
+    const std::string_view folder = folder_of(range);
+    if (folder.empty()) return std::nullopt;
+    const std::size_t depth = depth_of(folder);
+    if (depth >= sibling_extent.size() || sibling_extent[depth].empty()) return std::nullopt;
+    return std::string(folder) + sibling_extent[depth];
+  }
+
+  // A window past the range's position, by its key density (which never
+  // guesses past the folder its page sits in), of about pages_per_chain
+  // pages but no more than the range's buffer has room for: a range that
+  // had more to list than its buffer holds would wait for the merger with
+  // its last pages unasked, and the merger would then wait a round trip
+  // for each (the first window of a range that has shown a page is
+  // smaller). Windows are guesses: a run of them starts once a range has
+  // received two pages, and may have one unlisted window more than it has
+  // windows that found keys: it grows (doubling each round trip) only where
+  // keys turn out to be. Once a run has found keys in two windows or more,
+  // later runs start after one page, with as many unlisted windows as it
+  // found (at most max_inherited_windows). A window that turns out empty
+  // ends its run: no window is cut past where it began. And no window is
+  // cut past where the range's sibling folders' keys ended (likely_end):
+  // one reaching past it is cut there instead, and the rest of the range
+  // (most likely empty) is left to one request.
   bool cut_by_density(std::list<range_ptr>::iterator it) {
     detail::list_range& range = **it;
     // (No range has levels left to probe: cut_windows probes before it cuts.)
@@ -467,8 +521,18 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
                       : range.pages_received < (inherited >= 2 ? 1 : 2)) {
       return false;
     }
-    std::optional<std::string> end = range.density->ahead(range.position, static_cast<double>(options.pages_per_chain));
+    const double buffer_room = static_cast<double>(options.pages_per_chain + 1) -
+                               static_cast<double>(range.pages_waiting) - 0.25;  // (a density's error)
+    const double pages = std::clamp(buffer_room, 0.5, static_cast<double>(options.pages_per_chain));
+    std::optional<std::string> end = range.density->ahead(range.position, pages);
     if (!end || (range.through && *end >= *range.through)) return false;
+    if (range.windows && range.windows->ended_at && *end >= *range.windows->ended_at) return false;
+    if (std::optional<std::string> siblings_end = likely_end(range); siblings_end && *end >= *siblings_end) {
+      if (*siblings_end <= range.position || range.density->pages_between(range.position, *siblings_end) < 0.5) {
+        return false;
+      }
+      end = std::move(siblings_end);
+    }
     if (!range.windows) range.windows = std::make_shared<detail::window_run>();
     const range_ptr rest = cut_range(it, std::move(*end));
     rest->density = range.density;
@@ -625,15 +689,21 @@ struct parallel_lister<Sender>::core : std::enable_shared_from_this<core> {
           // Before the send, which may wait: a cut made meanwhile must fall
           // after every key of this page.
           range->position = page->objects.back().key;
+          self->note_extent(*range);
           self->window_seen(*range);
           self->cut_windows();  // what this page showed may give free chains work
         }
+        if (page->objects.empty()) continue;  // nothing for the merger: no buffer taken
         const bool handed_off = self->hand_off_rest(range);
         co_await self->send_without_slot(*range, std::move(*page), !handed_off);
       }
       range->listed = true;
       self->window_seen(*range);
-      if (range->pages_received == 0) self->count([](parallel_list_stats& s) { ++s.empty_ranges; });
+      if (range->pages_received == 0) {
+        self->count([](parallel_list_stats& s) { ++s.empty_ranges; });
+        const auto& run = range->windows;
+        if (run && (!run->ended_at || range->after < *run->ended_at)) run->ended_at = range->after;
+      }
       range->pages.close();
     } catch (...) {
       range->listed = true;
