@@ -17,7 +17,8 @@
 //
 // wall_ms and cpu_ms (user + system, getrusage) cover the listing alone,
 // from the first request to the last page; max_rss_kib is the process's peak
-// (ru_maxrss). For the sequential lister, requests is its page count and the
+// (ru_maxrss), with the heap thresholds sign_pdfs sets
+// (detail/heap.hpp). For the sequential lister, requests is its page count and the
 // range fields are 0. Exit status: 0 listed, 1 the listing failed (the error
 // on stderr), 2 bad flags.
 #include <sys/resource.h>
@@ -35,6 +36,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "s3co/detail/heap.hpp"
 #include "s3co/s3/client_from_environment.hpp"
 #include "s3co/s3/list_objects.hpp"
 #include "s3co/s3/parallel_lister.hpp"
@@ -140,6 +142,9 @@ double cpu_ms() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As sign_pdfs does: else glibc trims and refaults the heap top every page,
+  // which one chain (freeing each page before the next) pays most.
+  s3co::detail::keep_freed_heap_for_reuse();
   const options opts = parse_options(argc, argv);
   boost::asio::io_context io;
   tally out;
